@@ -1,0 +1,7 @@
+//! deribit-backfill: backfills Deribit market data into SQLite or PostgreSQL, with a terminal
+//! dashboard, a headless mode and a faithful local simulator of the exchange.
+//!
+//! Layers (dependencies point down only), as DESIGN.md shows:
+//! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
+
+pub mod domain;

@@ -4,4 +4,8 @@
 //! Layers (dependencies point down only), as DESIGN.md shows:
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod exchange;
+pub mod telemetry;

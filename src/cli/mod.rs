@@ -1,0 +1,88 @@
+//! The command line: parse, load the configuration, dispatch to a mode.
+
+mod args;
+mod instruments;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+pub use args::{Cli, Command, GlobalArgs, InstrumentsArgs};
+use color_eyre::eyre::{Result, eyre};
+
+use crate::config::{self, Config, Overrides};
+
+impl GlobalArgs {
+    fn overrides(&self) -> Overrides {
+        Overrides {
+            database_url: self.database_url.clone(),
+            exchange_url: None,
+            log_file: self.log_file.clone(),
+            no_color: self.no_color,
+        }
+    }
+}
+
+/// Loads the layered configuration for these arguments.
+pub fn load_config(global: &GlobalArgs, extra: Overrides) -> Result<config::Loaded> {
+    let mut o = global.overrides();
+    if extra.exchange_url.is_some() {
+        o.exchange_url = extra.exchange_url;
+    }
+    Ok(config::load(global.config.as_deref(), &o)?)
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    let Some(command) = cli.command else {
+        use clap::CommandFactory;
+        Cli::command().print_help()?;
+        return Ok(ExitCode::from(2));
+    };
+    let loaded = load_config(&cli.global, Overrides::default())?;
+    let _log = crate::telemetry::init(
+        crate::telemetry::LogMode::Quiet,
+        Path::new(&loaded.config.log_file),
+        loaded.config.no_color,
+    )?;
+    match command {
+        Command::Migrate => Err(eyre!("migrate needs the store layer")),
+        Command::Config => {
+            print_config(&loaded.config, loaded.file.as_deref())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Instruments(args) => instruments::run(&loaded.config, &args).await,
+    }
+}
+
+fn print_config(config: &Config, file: Option<&Path>) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match file {
+        Some(f) => writeln!(out, "# config file: {}", f.display())?,
+        None => writeln!(
+            out,
+            "# config file: none (built-in defaults; environment and flags applied)"
+        )?,
+    }
+    write!(out, "{}", config.to_toml_redacted())
+}
+
+/// A closed stdout (`deribit-backfill ... | head`) is not an error worth reporting.
+pub fn is_broken_pipe(report: &color_eyre::eyre::Report) -> bool {
+    report.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Formats an error and its causes on one line: `problem: cause: cause`.
+pub fn one_line(report: &color_eyre::eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in report.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}

@@ -8,5 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod exchange;
+pub mod headless;
 pub mod jobs;
+pub mod signals;
 pub mod telemetry;

@@ -3,6 +3,7 @@
 //! Knows nothing about the terminal.
 
 pub mod control;
+pub mod discover;
 pub mod filter;
 pub mod lifecycle;
 pub mod plan;

@@ -11,4 +11,5 @@ pub mod exchange;
 pub mod headless;
 pub mod jobs;
 pub mod signals;
+pub mod store;
 pub mod telemetry;

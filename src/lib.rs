@@ -4,6 +4,7 @@
 //! Layers (dependencies point down only), as DESIGN.md shows:
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
+pub mod backfill;
 pub mod cli;
 pub mod config;
 pub mod domain;

@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod exchange;
 pub mod headless;
+pub mod health;
 pub mod jobs;
 pub mod signals;
 pub mod store;

@@ -5,3 +5,4 @@
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
 pub mod domain;
+pub mod sim;

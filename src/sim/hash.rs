@@ -60,6 +60,38 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     h
 }
 
+/// Rounds half away from zero, like `f64::round`, without a libm call (baseline x86-64 has no
+/// rounding instruction). Exact for |x| < 2^52; larger values are returned unchanged.
+#[inline(always)]
+pub fn round(x: f64) -> f64 {
+    const LIMIT: f64 = 4_503_599_627_370_496.0; // 2^52
+    if x.abs() >= LIMIT || x.is_nan() {
+        return x;
+    }
+    let t = x.trunc_fast();
+    let d = x - t;
+    let r = if d >= 0.5 {
+        t + 1.0
+    } else if d <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    };
+    r.copysign(x)
+}
+
+trait TruncFast {
+    fn trunc_fast(self) -> f64;
+}
+
+impl TruncFast for f64 {
+    /// `trunc` via an integer round trip (exact below 2^52).
+    #[inline(always)]
+    fn trunc_fast(self) -> f64 {
+        self as i64 as f64
+    }
+}
+
 const LN2_HI: f64 = 6.931_471_803_691_238_2e-1;
 const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
 const LN2: f64 = std::f64::consts::LN_2;
@@ -154,6 +186,20 @@ mod tests {
         }
         assert_eq!(det_exp(0.0), 1.0);
         assert_eq!(det_ln(1.0), 0.0);
+    }
+
+    #[test]
+    fn round_matches_std() {
+        let mut x = -1000.0;
+        while x < 1000.0 {
+            for y in [x, x + 0.5, x - 0.5, x + 0.49999999999999994, x * 1e8 + 0.5] {
+                assert_eq!(round(y).to_bits(), y.round().to_bits(), "{y}");
+            }
+            x += 0.137;
+        }
+        assert_eq!(round(1e300), 1e300);
+        assert_eq!(round(-2.5), -3.0);
+        assert_eq!(round(2.5), 3.0);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! interpolated. With amplitudes `∝ sqrt(2^k)` the sum behaves like Brownian motion between the
 //! shortest and the longest period: the log-price noise of the index.
 
-use crate::sim::hash::{h3, signed_unit};
+use crate::sim::hash::{h2, signed_unit};
 
 /// Most octaves a noise may have.
 pub const MAX_OCTAVES: usize = 20;
@@ -14,8 +14,9 @@ pub const MAX_OCTAVES: usize = 20;
 /// A sum of octaves with fixed amplitudes.
 #[derive(Debug, Clone)]
 pub struct Octaves {
-    seed: u64,
     n: usize,
+    /// Per-octave lattice seeds.
+    seeds: [u64; MAX_OCTAVES],
     shift: [u32; MAX_OCTAVES],
     amp: [f64; MAX_OCTAVES],
     inv_period: [f64; MAX_OCTAVES],
@@ -25,6 +26,8 @@ pub struct Octaves {
 #[derive(Debug, Clone)]
 pub struct NoiseCursor {
     cell: [i64; MAX_OCTAVES],
+    /// Raw lattice value at `cell + 1`, reused when the next cell is entered.
+    next: [f64; MAX_OCTAVES],
     base: [f64; MAX_OCTAVES],
     slope: [f64; MAX_OCTAVES],
 }
@@ -33,6 +36,7 @@ impl Default for NoiseCursor {
     fn default() -> Self {
         Self {
             cell: [i64::MIN; MAX_OCTAVES],
+            next: [0.0; MAX_OCTAVES],
             base: [0.0; MAX_OCTAVES],
             slope: [0.0; MAX_OCTAVES],
         }
@@ -44,14 +48,15 @@ impl Octaves {
     pub fn new(seed: u64, lo: u32, hi: u32, amp: impl Fn(u32) -> f64) -> Self {
         assert!(hi >= lo && ((hi - lo) as usize) < MAX_OCTAVES && hi < 40);
         let mut o = Self {
-            seed,
             n: (hi - lo + 1) as usize,
+            seeds: [0; MAX_OCTAVES],
             shift: [0; MAX_OCTAVES],
             amp: [0.0; MAX_OCTAVES],
             inv_period: [0.0; MAX_OCTAVES],
         };
         for (i, k) in (lo..=hi).enumerate() {
             o.shift[i] = k;
+            o.seeds[i] = h2(seed, k as u64);
             o.amp[i] = amp(k);
             o.inv_period[i] = 1.0 / (1u64 << k) as f64;
         }
@@ -70,7 +75,7 @@ impl Octaves {
 
     #[inline(always)]
     fn lattice(&self, octave: usize, j: i64) -> f64 {
-        signed_unit(h3(self.seed, self.shift[octave] as u64, j as u64))
+        signed_unit(h2(self.seeds[octave], j as u64))
     }
 
     /// The noise at minute `m` (random access).
@@ -87,9 +92,14 @@ impl Octaves {
             let s = self.shift[i];
             let j = m >> s;
             if cur.cell[i] != j {
-                let v0 = self.lattice(i, j);
+                let v0 = if cur.cell[i].wrapping_add(1) == j {
+                    cur.next[i]
+                } else {
+                    self.lattice(i, j)
+                };
                 let v1 = self.lattice(i, j + 1);
                 cur.cell[i] = j;
+                cur.next[i] = v1;
                 cur.base[i] = self.amp[i] * v0;
                 cur.slope[i] = self.amp[i] * (v1 - v0);
             }

@@ -17,7 +17,7 @@ use super::pricing::{PriceCursor, PriceKind, PriceModel};
 use super::universe::InstrumentSpec;
 use crate::domain::rows::Candle;
 use crate::domain::time::MINUTE_MS;
-use crate::sim::hash::{det_exp, gaussian, h3, signed_unit, unit};
+use crate::sim::hash::{det_exp, gaussian, h2, h3, mix, signed_unit, unit};
 use crate::sim::settings::GENESIS_MS;
 
 /// 2022-01-01: liquidity ramps from its early to its late level between genesis and this.
@@ -26,7 +26,7 @@ const MATURE_MS: i64 = 1_640_995_200_000;
 /// Rounds `x` to a multiple of `1 / per_unit`, returning the nearest f64 to that decimal.
 #[inline(always)]
 pub fn round_to(x: f64, per_unit: f64) -> f64 {
-    (x * per_unit).round() / per_unit
+    crate::sim::hash::round(x * per_unit) / per_unit
 }
 
 /// Up to four trades of one minute.
@@ -149,13 +149,21 @@ impl<'a> Series<'a> {
         }
     }
 
+    /// The hash all of minute `m`'s random draws derive from.
+    #[inline(always)]
+    fn minute_hash(&self, m: i64) -> u64 {
+        h2(self.salt, m as u64)
+    }
+
     /// Whether minute `m` has trades.
     #[inline]
     pub fn liquid(&self, m: i64) -> bool {
-        if (m - self.first_min).rem_euclid(self.max_flat) == 0 {
-            return true;
-        }
-        unit(h3(self.salt, m as u64, 0)) < self.activity(m).0
+        self.liquid_with(m, self.minute_hash(m), self.activity(m).0)
+    }
+
+    #[inline(always)]
+    fn liquid_with(&self, m: i64, mh: u64, p: f64) -> bool {
+        (m - self.first_min).rem_euclid(self.max_flat) == 0 || unit(sub(mh, 0)) < p
     }
 
     #[inline]
@@ -167,16 +175,31 @@ impl<'a> Series<'a> {
     #[inline]
     pub fn trades(&self, m: i64, s: f64, e: f64, out: &mut MinuteTrades) {
         let (p, mean) = self.activity(m);
+        self.trades_with(m, self.minute_hash(m), p, mean, s, e, out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn trades_with(
+        &self,
+        m: i64,
+        mh: u64,
+        p: f64,
+        mean: f64,
+        s: f64,
+        e: f64,
+        out: &mut MinuteTrades,
+    ) {
         let kmax = if p > 0.5 { 4 } else { 2 };
-        let mut k = 1 + (h3(self.salt, m as u64, 1) % kmax) as usize;
-        let g = gaussian(h3(self.salt, m as u64, 2));
-        let total = ((mean * det_exp(0.8 * g)).round() as u64).max(1);
+        let mut k = 1 + (sub(mh, 1) % kmax) as usize;
+        let g = gaussian(sub(mh, 2));
+        let total = (crate::sim::hash::round(mean * det_exp(0.8 * g)) as u64).max(1);
         k = k.min(total as usize);
         let rest = total - k as u64;
         let mut w = [0.0; 4];
         let mut wsum = 0.0;
         for (i, wi) in w.iter_mut().enumerate().take(k) {
-            *wi = 1.0 + unit(h3(self.salt, m as u64, 10 + i as u64));
+            *wi = 1.0 + unit(sub(mh, 10 + i as u64));
             wsum += *wi;
         }
         let mut given = 0;
@@ -186,11 +209,11 @@ impl<'a> Series<'a> {
             let c = if i + 1 == k {
                 total - given
             } else {
-                1 + (rest as f64 * w[i] / wsum).floor() as u64
+                1 + (rest as f64 * w[i] / wsum) as u64
             };
             given += c;
             out.contracts[i] = c;
-            let off = (i as u64 * slot + h3(self.salt, m as u64, 20 + i as u64) % slot) as i64;
+            let off = (i as u64 * slot + sub(mh, 20 + i as u64) % slot) as i64;
             out.ts[i] = start + off;
             let f = off as f64 / 60_000.0;
             let fair = s + (e - s) * f;
@@ -201,7 +224,7 @@ impl<'a> Series<'a> {
                 self.tick(s)
             } else {
                 let amp = (e - s).abs() * 0.5 + s * 0.000_12;
-                self.tick(fair + amp * signed_unit(h3(self.salt, m as u64, 30 + i as u64)))
+                self.tick(fair + amp * signed_unit(sub(mh, 30 + i as u64)))
             };
         }
         out.n = k;
@@ -311,8 +334,10 @@ impl<'a> Series<'a> {
         let mut t = MinuteTrades::default();
         for m in from_min..=to_min {
             let e = self.price.fair(&mut cur, m + 1);
-            let c = if self.liquid(m) {
-                self.trades(m, s, e, &mut t);
+            let mh = self.minute_hash(m);
+            let (p, mean) = self.activity(m);
+            let c = if self.liquid_with(m, mh, p) {
+                self.trades_with(m, mh, p, mean, s, e, &mut t);
                 let cutoff = if (m + 1) * MINUTE_MS > now_ms {
                     now_ms
                 } else {
@@ -327,6 +352,12 @@ impl<'a> Series<'a> {
             f(c);
         }
     }
+}
+
+/// The `i`-th draw derived from a minute hash.
+#[inline(always)]
+fn sub(mh: u64, i: u64) -> u64 {
+    mix(mh ^ i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 #[inline]

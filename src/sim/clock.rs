@@ -4,9 +4,10 @@
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Simulated wall clock. Cloning a scaled clock keeps its start, so clones agree.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub enum SimClock {
     /// The machine's clock (default).
+    #[default]
     Real,
     /// Always this instant (epoch ms): for tests and reproducible demos.
     Fixed(i64),
@@ -16,12 +17,6 @@ pub enum SimClock {
         speed: f64,
         started: Instant,
     },
-}
-
-impl Default for SimClock {
-    fn default() -> Self {
-        Self::Real
-    }
 }
 
 fn wall_us() -> i64 {

@@ -178,7 +178,7 @@ impl<'a> Series<'a> {
         self.trades_with(m, self.minute_hash(m), p, mean, s, e, out)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     #[inline]
     fn trades_with(
         &self,

@@ -13,5 +13,6 @@ pub mod headless;
 pub mod health;
 pub mod jobs;
 pub mod signals;
+pub mod sim;
 pub mod store;
 pub mod telemetry;

@@ -64,6 +64,8 @@ pub enum Command {
     Instruments(InstrumentsArgs),
     /// Run the backfill headless: progress on stderr, a summary at the end
     Run(RunArgs),
+    /// Serve a faithful local Deribit simulator (for tests, demos and dry runs)
+    Sim(crate::sim::SimArgs),
 }
 
 /// What to backfill (shared by `run`, `tui` and `demo`).

@@ -75,6 +75,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match command {
         Command::Migrate => migrate(&loaded.config).await,
         Command::Run(args) => run::run(&loaded.config, &args).await,
+        Command::Sim(args) => {
+            crate::sim::run_cli(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config => {
             print_config(&loaded.config, loaded.file.as_deref())?;
             Ok(ExitCode::SUCCESS)

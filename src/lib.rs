@@ -4,5 +4,14 @@
 //! Layers (dependencies point down only), as DESIGN.md shows:
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
+pub mod backfill;
+pub mod cli;
+pub mod config;
 pub mod domain;
+pub mod exchange;
+pub mod headless;
+pub mod health;
+pub mod jobs;
+pub mod signals;
 pub mod store;
+pub mod telemetry;

@@ -150,7 +150,7 @@ pub fn cycle_of(date: NaiveDate) -> Option<ExpiryCycle> {
         return None;
     }
     Some(if is_last_friday(date) {
-        if date.month() % 3 == 0 {
+        if date.month().is_multiple_of(3) {
             ExpiryCycle::Quarterly
         } else {
             ExpiryCycle::Monthly

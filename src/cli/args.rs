@@ -1,0 +1,125 @@
+//! Command-line arguments (clap derive). Every option also has a config-file key; flags and
+//! their environment variables override the file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "deribit-backfill",
+    version,
+    about = "Backfill Deribit market data into SQLite or PostgreSQL, with a terminal dashboard",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Database: sqlite://path/to/file.db or postgres://user:password@host:5432/db
+    /// [default: sqlite://data/deribit.db]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+    /// Config file (TOML) [default: ~/.config/deribit-backfill/config.toml when present]
+    #[arg(
+        long,
+        global = true,
+        env = "DERIBIT_BACKFILL_CONFIG",
+        value_name = "FILE"
+    )]
+    pub config: Option<PathBuf>,
+    /// Log file [default: data/deribit-backfill.log]
+    #[arg(
+        long,
+        global = true,
+        env = "DERIBIT_BACKFILL_LOG_FILE",
+        value_name = "FILE"
+    )]
+    pub log_file: Option<String>,
+    /// Never use colour (every state stays readable as text)
+    #[arg(long, global = true, env = "NO_COLOR")]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or upgrade the database schema, then exit
+    Migrate,
+    /// Print the effective configuration (defaults < file < environment < flags), passwords redacted
+    Config,
+    /// List the instruments to backfill: the expiry calendar's prediction per currency
+    Instruments(InstrumentsArgs),
+    /// Run the backfill headless: progress on stderr, a summary at the end
+    Run(RunArgs),
+}
+
+/// What to backfill (shared by `run`, `tui` and `demo`).
+#[derive(Debug, Clone, Args)]
+pub struct BackfillArgs {
+    /// Exchange base URL (or a `deribit-backfill sim`) [default: https://www.deribit.com]
+    #[arg(long, env = "DERIBIT_EXCHANGE_URL", value_name = "URL")]
+    pub exchange_url: Option<String>,
+    /// Pipelines, comma-separated: futures, perpetuals, funding, index, basis [default: all]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub pipelines: Vec<String>,
+    /// Currencies, comma-separated [default: BTC,ETH]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub currencies: Vec<String>,
+    /// Only these instruments: names or globs, comma-separated (e.g. 'BTC-*,ETH-PERPETUAL')
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub instruments: Vec<String>,
+    /// Start: YYYY-MM-DD (UTC) or RFC 3339 [default: each instrument's creation]
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// End (exclusive): YYYY-MM-DD or RFC 3339 [default: now, or the future's expiry]
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// Jobs worked on at once [default: 4]
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+    /// Resume jobs paused in an earlier session (pauses survive restarts otherwise)
+    #[arg(long)]
+    pub resume_paused: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub backfill: BackfillArgs,
+    /// Print the plan (jobs, expected candles, requests, time at the rate budget, disk
+    /// estimate) and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Progress and summary as JSON lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InstrumentsArgs {
+    /// Currencies, comma-separated
+    #[arg(long, value_delimiter = ',', default_value = "BTC,ETH")]
+    pub currencies: Vec<String>,
+    /// Start of the range: YYYY-MM-DD (UTC midnight) or RFC 3339
+    #[arg(long, value_name = "DATE")]
+    pub start: String,
+    /// End of the range (exclusive): YYYY-MM-DD or RFC 3339 [default: now]
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// Also write the list as JSON to this file
+    #[arg(long, value_name = "FILE.json")]
+    pub export: Option<PathBuf>,
+}

@@ -1,0 +1,468 @@
+//! The Deribit HTTP client: one GET per call, every failure classified, retries with capped
+//! exponential backoff and jitter, rate-limit waits through the shared [`RateLimiter`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use serde::de::DeserializeOwned;
+use tokio_util::sync::CancellationToken;
+
+use super::error::{ErrorClass, ExchangeError};
+use super::ratelimit::{Cost, RateLimiter};
+use super::types::{ApiFundingRow, ApiInstrument, ChartData, DeliveryPrices, Envelope};
+use crate::domain::{Candle, FundingRate};
+
+/// How the client retries.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Transient failures retried before giving up.
+    pub max_retries: u32,
+    /// Rate-limit (10028) answers retried before giving up.
+    pub max_rate_limited: u32,
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 8,
+            max_rate_limited: 32,
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Client settings.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// e.g. `https://www.deribit.com` or `http://127.0.0.1:8080`; `/api/v2/` is appended.
+    pub base_url: String,
+    pub timeout: Duration,
+    pub retry: RetryPolicy,
+}
+
+/// Why a call returned without a result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// The exchange (or the network) failed, after any retries the class allows.
+    Exchange(ExchangeError),
+    /// The caller asked to stop (pause, cancel, shutdown) while the call was waiting.
+    Interrupted,
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Exchange(e) => e.fmt(f),
+            Self::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for FetchError {}
+
+/// A result and what it took to get it.
+#[derive(Debug, Clone)]
+pub struct Fetched<T> {
+    pub value: T,
+    /// Failed attempts before the successful one.
+    pub retries: u32,
+}
+
+/// Told about each retry, so a job can show `backoff` and count retries.
+pub trait RetryObserver: Send + Sync {
+    fn on_retry(&self, error: &ExchangeError, wait: Duration);
+}
+
+/// Ignores retries.
+pub struct NoObserver;
+
+impl RetryObserver for NoObserver {
+    fn on_retry(&self, _: &ExchangeError, _: Duration) {}
+}
+
+/// Counters across all calls.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    pub attempts: AtomicU64,
+    pub retries: AtomicU64,
+    pub transient_errors: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+/// A cheaply clonable client; all clones share the rate limiter and connection pool.
+#[derive(Clone)]
+pub struct DeribitClient {
+    http: reqwest::Client,
+    api_base: url::Url,
+    limiter: Arc<RateLimiter>,
+    retry: RetryPolicy,
+    stats: Arc<ClientStats>,
+}
+
+impl std::fmt::Debug for DeribitClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeribitClient")
+            .field(
+                "api_base",
+                &crate::config::redact_url(self.api_base.as_str()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// A bad `--exchange-url`.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "invalid exchange URL {url:?}: {reason} — pass --exchange-url like https://www.deribit.com or http://127.0.0.1:8080"
+)]
+pub struct BadExchangeUrl {
+    pub url: String,
+    pub reason: String,
+}
+
+impl DeribitClient {
+    pub fn new(config: &ClientConfig, limiter: Arc<RateLimiter>) -> Result<Self, BadExchangeUrl> {
+        let bad = |reason: String| BadExchangeUrl {
+            url: config.base_url.clone(),
+            reason,
+        };
+        let mut base = url::Url::parse(&config.base_url).map_err(|e| bad(e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+            return Err(bad(
+                "only http and https URLs with a host are supported".into()
+            ));
+        }
+        let path = base.path().trim_end_matches('/').to_string();
+        base.set_path(&format!("{path}/api/v2/"));
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .pool_max_idle_per_host(32)
+            .user_agent(concat!("deribit-backfill/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Self {
+            http,
+            api_base: base,
+            limiter,
+            retry: config.retry.clone(),
+            stats: Arc::new(ClientStats::default()),
+        })
+    }
+
+    /// The same client (shared limiter and connections) with another retry policy.
+    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
+        Self {
+            retry,
+            ..self.clone()
+        }
+    }
+
+    pub fn limiter(&self) -> &Arc<RateLimiter> {
+        &self.limiter
+    }
+
+    pub fn stats(&self) -> &ClientStats {
+        &self.stats
+    }
+
+    /// The exchange's base URL as given (for messages).
+    pub fn base_url(&self) -> String {
+        let mut u = self.api_base.clone();
+        u.set_path("");
+        u.as_str().trim_end_matches('/').to_string()
+    }
+
+    fn url(&self, method: &str, params: &[(&str, String)]) -> url::Url {
+        let mut u = self
+            .api_base
+            .join(method)
+            .expect("method paths are relative");
+        {
+            let mut q = u.query_pairs_mut();
+            for (k, v) in params {
+                q.append_pair(k, v);
+            }
+        }
+        u
+    }
+
+    /// One attempt (after rate-limit admission): GET and classification.
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+    ) -> Result<T, ExchangeError> {
+        self.stats.attempts.fetch_add(1, Ordering::Relaxed);
+        let url = self.url(method, params);
+        let response = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(method, &e))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(method, &e))?;
+        self.stats
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
+        match serde_json::from_slice::<Envelope<T>>(&body) {
+            Ok(Envelope {
+                error: Some(err), ..
+            }) => {
+                let reason = err.data.as_ref().and_then(|d| d.reason.as_deref());
+                Err(ExchangeError::from_rpc(
+                    method,
+                    status,
+                    err.code,
+                    &err.message,
+                    reason,
+                ))
+            }
+            Ok(Envelope {
+                result: Some(v), ..
+            }) if status == 200 => Ok(v),
+            Ok(_) if status != 200 => Err(ExchangeError::from_http_status(
+                method,
+                status,
+                &String::from_utf8_lossy(&body),
+            )),
+            Ok(_) => Err(ExchangeError::new(
+                ErrorClass::Transient,
+                method,
+                "response has neither result nor error",
+            )),
+            Err(e) if status == 200 => Err(ExchangeError {
+                http_status: Some(status),
+                ..ExchangeError::new(
+                    ErrorClass::Transient,
+                    method,
+                    format!("unreadable response ({} bytes): {e}", body.len()),
+                )
+            }),
+            Err(_) => Err(ExchangeError::from_http_status(
+                method,
+                status,
+                &String::from_utf8_lossy(&body),
+            )),
+        }
+    }
+
+    fn transport_error(&self, method: &str, e: &reqwest::Error) -> ExchangeError {
+        let what = if e.is_connect() {
+            format!("cannot connect to {}", self.base_url())
+        } else if e.is_timeout() {
+            "request timed out".to_string()
+        } else if e.is_body() || e.is_decode() {
+            "connection broke while reading the response".to_string()
+        } else {
+            "request failed".to_string()
+        };
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            detail = format!("{detail}: {s}");
+            source = s.source();
+        }
+        ExchangeError::new(ErrorClass::Transient, method, format!("{what} ({detail})"))
+    }
+
+    /// Calls a public method with retries. Waits (backoff, rate-limit penalties) end early
+    /// with [`FetchError::Interrupted`] when `stop` is cancelled; a request already sent
+    /// always completes, so whatever it returns can be committed.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        params: &[(&str, String)],
+        cost: Cost,
+        observer: &dyn RetryObserver,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<T>, FetchError> {
+        let mut backoff = ExponentialBuilder::default()
+            .with_min_delay(self.retry.base)
+            .with_max_delay(self.retry.max)
+            .with_max_times(self.retry.max_retries as usize)
+            .with_jitter()
+            .build();
+        let mut retries = 0u32;
+        let mut rate_limited = 0u32;
+        loop {
+            if stop.is_cancelled() {
+                return Err(FetchError::Interrupted);
+            }
+            // Waiting for credits can be interrupted; once sent, a request completes.
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => return Err(FetchError::Interrupted),
+                _ = self.limiter.acquire(cost) => {}
+            }
+            let error = match self.attempt::<T>(method, params).await {
+                Ok(value) => return Ok(Fetched { value, retries }),
+                Err(e) => e,
+            };
+            let wait = match error.class {
+                ErrorClass::RateLimited => {
+                    self.limiter.record_rate_limited();
+                    rate_limited += 1;
+                    if rate_limited > self.retry.max_rate_limited {
+                        return Err(FetchError::Exchange(error));
+                    }
+                    // The limiter itself holds the next attempt until the pool has refilled.
+                    Duration::ZERO
+                }
+                ErrorClass::Transient => {
+                    self.stats.transient_errors.fetch_add(1, Ordering::Relaxed);
+                    match backoff.next() {
+                        Some(d) => d,
+                        None => return Err(FetchError::Exchange(error)),
+                    }
+                }
+                ErrorClass::Unavailable | ErrorClass::Fatal => {
+                    return Err(FetchError::Exchange(error));
+                }
+            };
+            retries += 1;
+            self.stats.retries.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!(%error, wait_ms = wait.as_millis() as u64, "retrying");
+            observer.on_retry(&error, wait);
+            tokio::select! {
+                biased;
+                _ = stop.cancelled() => return Err(FetchError::Interrupted),
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// `public/get_instruments` (costs more credits).
+    pub async fn get_instruments(
+        &self,
+        currency: Option<&str>,
+        kind: Option<&str>,
+        expired: bool,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<Vec<ApiInstrument>>, FetchError> {
+        let mut params = Vec::new();
+        if let Some(c) = currency {
+            params.push(("currency", c.to_string()));
+        }
+        if let Some(k) = kind {
+            params.push(("kind", k.to_string()));
+        }
+        params.push(("expired", expired.to_string()));
+        self.call(
+            "public/get_instruments",
+            &params,
+            Cost::Instruments,
+            &NoObserver,
+            stop,
+        )
+        .await
+    }
+
+    /// One-minute candles with bucket starts in `[first, last]` (inclusive, as the exchange
+    /// takes them). `Ok(None)` means `no_data`.
+    pub async fn candles_1m(
+        &self,
+        instrument: &str,
+        first: i64,
+        last: i64,
+        observer: &dyn RetryObserver,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<Option<Vec<Candle>>>, FetchError> {
+        let method = "public/get_tradingview_chart_data";
+        let params = [
+            ("instrument_name", instrument.to_string()),
+            ("start_timestamp", first.to_string()),
+            ("end_timestamp", last.to_string()),
+            ("resolution", "1".to_string()),
+        ];
+        let fetched: Fetched<ChartData> = self
+            .call(method, &params, Cost::Normal, observer, stop)
+            .await?;
+        if fetched.value.is_no_data() {
+            return Ok(Fetched {
+                value: None,
+                retries: fetched.retries,
+            });
+        }
+        let candles = fetched.value.into_candles().map_err(|m| {
+            FetchError::Exchange(ExchangeError::new(
+                ErrorClass::Fatal,
+                method,
+                format!("malformed chart data: {m}"),
+            ))
+        })?;
+        Ok(Fetched {
+            value: Some(candles),
+            retries: fetched.retries,
+        })
+    }
+
+    /// Hourly funding rows with timestamps in `(start_exclusive, end_inclusive]`.
+    pub async fn funding_history(
+        &self,
+        instrument: &str,
+        start_exclusive: i64,
+        end_inclusive: i64,
+        observer: &dyn RetryObserver,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<Vec<FundingRate>>, FetchError> {
+        let params = [
+            ("instrument_name", instrument.to_string()),
+            ("start_timestamp", start_exclusive.to_string()),
+            ("end_timestamp", end_inclusive.to_string()),
+        ];
+        let fetched: Fetched<Vec<ApiFundingRow>> = self
+            .call(
+                "public/get_funding_rate_history",
+                &params,
+                Cost::Normal,
+                observer,
+                stop,
+            )
+            .await?;
+        Ok(Fetched {
+            value: fetched.value.into_iter().map(FundingRate::from).collect(),
+            retries: fetched.retries,
+        })
+    }
+
+    /// Daily delivery prices of an index, newest first.
+    pub async fn delivery_prices(
+        &self,
+        index_name: &str,
+        offset: i64,
+        count: i64,
+        observer: &dyn RetryObserver,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<DeliveryPrices>, FetchError> {
+        let params = [
+            ("index_name", index_name.to_string()),
+            ("offset", offset.to_string()),
+            ("count", count.to_string()),
+        ];
+        self.call(
+            "public/get_delivery_prices",
+            &params,
+            Cost::Normal,
+            observer,
+            stop,
+        )
+        .await
+    }
+
+    /// `public/get_time`: the exchange's clock in ms. Used as a reachability check.
+    pub async fn get_time(&self, stop: &CancellationToken) -> Result<i64, FetchError> {
+        self.call::<i64>("public/get_time", &[], Cost::Normal, &NoObserver, stop)
+            .await
+            .map(|f| f.value)
+    }
+}

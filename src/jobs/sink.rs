@@ -1,0 +1,64 @@
+//! What the workers need from the database: the narrow port between the jobs layer and the
+//! store, so the engine never depends on a backend's details.
+
+use async_trait::async_trait;
+
+use crate::domain::{Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, Pipeline, TimeRange};
+
+/// A database failure as the engine reports it (the job fails with this message).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("database: {0}")]
+pub struct SinkError(pub String);
+
+/// Rows and checkpoints, each write in one transaction with the checkpoint it advances.
+#[async_trait]
+pub trait JobSink: Send + Sync {
+    /// Upserts candles of a futures or perpetuals job with its checkpoint; returns rows
+    /// inserted or changed.
+    async fn write_candles(
+        &self,
+        pipeline: Pipeline,
+        instrument: &str,
+        rows: &[Candle],
+        checkpoint: &Checkpoint,
+    ) -> Result<u64, SinkError>;
+
+    async fn write_funding(
+        &self,
+        instrument: &str,
+        rows: &[FundingRate],
+        checkpoint: &Checkpoint,
+    ) -> Result<u64, SinkError>;
+
+    async fn write_index(
+        &self,
+        currency: &str,
+        rows: &[IndexPrice],
+        checkpoint: &Checkpoint,
+    ) -> Result<u64, SinkError>;
+
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), SinkError>;
+
+    /// Stored funding rows of a perpetual in `[range.start, range.end)`, ascending.
+    async fn read_funding(
+        &self,
+        instrument: &str,
+        range: TimeRange,
+    ) -> Result<Vec<FundingRate>, SinkError>;
+
+    /// Stored candles in `[range.start, range.end)`, ascending.
+    async fn read_candles(
+        &self,
+        pipeline: Pipeline,
+        instrument: &str,
+        range: TimeRange,
+    ) -> Result<Vec<Candle>, SinkError>;
+
+    /// Records what the exchange has for an instrument (`unavailable` after "instrument not
+    /// found" or no data at all, `available` once data arrived).
+    async fn mark_instrument(&self, instrument: &str, status: DataStatus) -> Result<(), SinkError>;
+
+    /// Rebuilds the basis of a currency's futures against its perpetual (only `futures` when
+    /// not empty); returns rows written.
+    async fn refresh_basis(&self, currency: &str, futures: &[String]) -> Result<u64, SinkError>;
+}

@@ -1,0 +1,54 @@
+//! Futures and perpetuals: 1-minute OHLCV in windows of at most 5,000 candles.
+
+use super::paging::fetch_covered;
+use super::{Job, WorkerCtx, exit_for};
+use crate::domain::TimeRange;
+use crate::domain::time::MINUTE_MS;
+use crate::jobs::lifecycle::WorkerExit;
+
+pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
+    let pipeline = job.spec.key.pipeline;
+    let instrument = job.spec.key.instrument.clone();
+    let todo = TimeRange {
+        start: job.checkpoint.cursor.max(job.spec.range.start),
+        end: job.spec.range.end,
+    };
+    let observer = job.observer();
+    for window in todo.candle_windows() {
+        // Pause, cancel and shutdown take effect here, between requests.
+        if job.stop.is_cancelled() {
+            return WorkerExit::Interrupted;
+        }
+        let stop = job.stop.clone();
+        let covered = fetch_covered(window.first, window.last, MINUTE_MS, |first, hi| {
+            ctx.client
+                .candles_1m(&instrument, first, hi, &observer, &stop)
+        })
+        .await;
+        let covered = match covered {
+            Ok(c) => c,
+            Err(e) => return exit_for(e),
+        };
+        if covered.dropped > 0 {
+            tracing::warn!(job = %job.spec.key, dropped = covered.dropped, "ignored candles outside the requested window");
+        }
+        let received = covered.rows.len() as i64;
+        let cursor = window.last + MINUTE_MS;
+        let checkpoint = job
+            .advance(ctx, cursor, received, covered.requests, covered.retries)
+            .clone();
+        let written = match ctx
+            .sink
+            .write_candles(pipeline, &instrument, &covered.rows, &checkpoint)
+            .await
+        {
+            Ok(w) => w,
+            Err(e) => return WorkerExit::Failed(e.to_string()),
+        };
+        job.report(written, received).await;
+    }
+    if job.checkpoint.rows == 0 {
+        return WorkerExit::Unavailable(format!("no data from the exchange in {}", job.spec.range));
+    }
+    WorkerExit::Done
+}

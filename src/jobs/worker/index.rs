@@ -1,0 +1,139 @@
+//! Index prices of a currency, every row tagged with its source: the daily delivery prices
+//! (`get_delivery_prices`), the hourly index from the perpetual's funding history, and the
+//! perpetual's 1-minute close as a proxy. An official price wins over the proxy at the same
+//! timestamp (the store keeps the higher-priority source).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use super::{Job, WorkerCtx, exit_for};
+use crate::domain::time::{DAY_MS, MINUTE_MS, expiry_instant_ms};
+use crate::domain::{IndexPrice, IndexSource, InstrumentName, Pipeline, TimeRange};
+use crate::jobs::lifecycle::WorkerExit;
+
+/// Minutes derived per committed step.
+const CHUNK_MINUTES: i64 = 7 * 1440;
+/// Delivery prices per request (the exchange's maximum).
+const DELIVERY_PAGE: i64 = 1000;
+
+pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
+    let currency = job.spec.key.instrument.clone();
+    let perpetual = InstrumentName::perpetual(&currency).to_string();
+    let range = job.spec.range;
+    let from = job.checkpoint.cursor.max(range.start);
+
+    // 1. Daily delivery prices, newest first, back to where this job has already been.
+    let index_name = format!("{}_usd", currency.to_lowercase());
+    let observer = job.observer();
+    let mut delivery = Vec::new();
+    let mut offset = 0;
+    let mut requests = 0;
+    let mut retries = 0;
+    loop {
+        if job.stop.is_cancelled() {
+            return WorkerExit::Interrupted;
+        }
+        let page = match ctx
+            .client
+            .delivery_prices(&index_name, offset, DELIVERY_PAGE, &observer, &job.stop)
+            .await
+        {
+            Ok(p) => p,
+            Err(e) => return exit_for(e),
+        };
+        requests += 1;
+        retries += page.retries;
+        let n = page.value.data.len() as i64;
+        let mut reached_old_end = false;
+        for d in page.value.data {
+            let Ok(date) = NaiveDate::parse_from_str(&d.date, "%Y-%m-%d") else {
+                tracing::warn!(date = %d.date, "ignoring a delivery price with an unreadable date");
+                continue;
+            };
+            let ts = expiry_instant_ms(date);
+            if ts < from - DAY_MS {
+                reached_old_end = true;
+            }
+            if ts >= from && ts < range.end && d.delivery_price > 0.0 {
+                delivery.push(IndexPrice {
+                    ts,
+                    price: d.delivery_price,
+                    source: IndexSource::Delivery,
+                });
+            }
+        }
+        offset += n;
+        if n == 0 || reached_old_end || offset >= page.value.records_total {
+            break;
+        }
+    }
+    delivery.sort_by_key(|p| p.ts);
+    let checkpoint = job.advance(ctx, from, 0, requests, retries).clone();
+    let written = match ctx
+        .sink
+        .write_index(&currency, &delivery, &checkpoint)
+        .await
+    {
+        Ok(w) => w,
+        Err(e) => return WorkerExit::Failed(e.to_string()),
+    };
+    job.report(written, 0).await;
+
+    // 2. Hourly funding-history index and the perpetual-close proxy, a chunk at a time.
+    let todo = TimeRange {
+        start: from,
+        end: range.end,
+    };
+    for chunk in todo.windows(MINUTE_MS, CHUNK_MINUTES) {
+        if job.stop.is_cancelled() {
+            return WorkerExit::Interrupted;
+        }
+        let span = chunk.range();
+        let funding = match ctx.sink.read_funding(&perpetual, span).await {
+            Ok(f) => f,
+            Err(e) => return WorkerExit::Failed(e.to_string()),
+        };
+        let closes = match ctx
+            .sink
+            .read_candles(Pipeline::Perpetuals, &perpetual, span)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return WorkerExit::Failed(e.to_string()),
+        };
+        let mut best: BTreeMap<i64, IndexPrice> = BTreeMap::new();
+        let rows = closes
+            .iter()
+            .map(|c| IndexPrice {
+                ts: c.ts,
+                price: c.close,
+                source: IndexSource::PerpetualClose,
+            })
+            .chain(funding.iter().map(|f| IndexPrice {
+                ts: f.ts,
+                price: f.index_price,
+                source: IndexSource::FundingHistory,
+            }));
+        for row in rows {
+            let keep = best
+                .get(&row.ts)
+                .is_none_or(|b| b.source.priority() < row.source.priority());
+            if keep {
+                best.insert(row.ts, row);
+            }
+        }
+        let rows: Vec<IndexPrice> = best.into_values().collect();
+        let received = rows.len() as i64;
+        let checkpoint = job.advance(ctx, span.end, received, 0, 0).clone();
+        let written = match ctx.sink.write_index(&currency, &rows, &checkpoint).await {
+            Ok(w) => w,
+            Err(e) => return WorkerExit::Failed(e.to_string()),
+        };
+        job.report(written, received).await;
+    }
+    if job.checkpoint.rows == 0 && delivery.is_empty() {
+        return WorkerExit::Unavailable(format!("no index source has data in {range}"));
+    }
+    WorkerExit::Done
+}

@@ -306,11 +306,14 @@ async fn bench_sqlite(cfg: &Config, data: &Arc<Vec<Series>>) {
         .expect("bench dir");
     let total = data.iter().map(|s| s.candles.len()).sum::<usize>();
 
-    let (rows, d, ceiling_bytes) = sqlite_ceiling(&dir.path().join("ceiling.db"), data).await;
+    // Best of two runs: the ceiling must not be flattered by a slow run.
+    let (rows, d1, ceiling_bytes) = sqlite_ceiling(&dir.path().join("ceiling1.db"), data).await;
+    let (_, d2, _) = sqlite_ceiling(&dir.path().join("ceiling2.db"), data).await;
     assert_eq!(rows, total);
+    let d = d1.min(d2);
     let ceiling = rate(rows, d);
     println!(
-        "{:<10} {:<34} {:>10.0} rows/s  (plain multi-row INSERT, one transaction, {} rows in {:.2} s)",
+        "{:<10} {:<34} {:>10.0} rows/s  (plain multi-row INSERT, one transaction, best of 2: {} rows in {:.2} s)",
         "sqlite",
         "ceiling",
         ceiling,
@@ -380,6 +383,8 @@ async fn pg_ceiling(url: &str, data: &[Series]) -> (usize, Duration, i64) {
     conn.execute("CREATE TABLE ceiling_ohlcv (LIKE futures_ohlcv INCLUDING ALL)")
         .await
         .unwrap();
+    // Start from a clean buffer pool: no dirty pages of an earlier phase to write out.
+    conn.execute("CHECKPOINT").await.ok();
     let pg_epoch = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
     let t = Instant::now();
     let mut copy = conn
@@ -431,11 +436,14 @@ async fn bench_pg(cfg: &Config, admin: &str, data: &Arc<Vec<Series>>) {
     let total = data.iter().map(|s| s.candles.len()).sum::<usize>();
 
     let store = store::connect(&url).await.expect("open PostgreSQL store");
-    let (rows, d, ceiling_bytes) = pg_ceiling(&url, data).await;
+    // Best of two runs: the ceiling must not be flattered by a slow run.
+    let (rows, d1, ceiling_bytes) = pg_ceiling(&url, data).await;
+    let (_, d2, _) = pg_ceiling(&url, data).await;
     assert_eq!(rows, total);
+    let d = d1.min(d2);
     let ceiling = rate(rows, d);
     println!(
-        "{:<10} {:<34} {:>10.0} rows/s  (plain binary COPY into an empty table with the primary key, {} rows in {:.2} s)",
+        "{:<10} {:<34} {:>10.0} rows/s  (plain binary COPY into an empty table with the primary key, best of 2: {} rows in {:.2} s)",
         "postgres",
         "ceiling",
         ceiling,

@@ -101,6 +101,10 @@ impl DatabaseUrl {
             DatabaseUrl::Postgres { url } if !url.username().is_empty() => {
                 Some(percent_decode(url.username()))
             }
+            DatabaseUrl::Postgres { url } => url
+                .query_pairs()
+                .find(|(k, _)| k == "user")
+                .map(|(_, v)| v.into_owned()),
             _ => None,
         }
     }
@@ -245,12 +249,8 @@ impl FromStr for DatabaseUrl {
                 })
             }
             "postgres" | "postgresql" => {
+                // An empty host (`postgres:///db`) means the local server, as with libpq.
                 let url = url::Url::parse(s).map_err(|e| bad(&e.to_string()))?;
-                let has_host = url.host_str().is_some_and(|h| !h.is_empty())
-                    || url.query_pairs().any(|(k, _)| k == "host");
-                if !has_host {
-                    return Err(bad("the host is missing"));
-                }
                 Ok(DatabaseUrl::Postgres { url })
             }
             other => Err(StoreError::UnknownScheme {
@@ -339,6 +339,9 @@ mod tests {
         assert_eq!(u.endpoint(), "localhost:5432");
         assert!(u.is_local());
 
+        let u: DatabaseUrl = "postgres:///x".parse().unwrap();
+        assert!(u.is_local());
+        assert_eq!(u.endpoint(), "localhost:5432");
         let u: DatabaseUrl = "postgres://u@127.0.0.1:1/x".parse().unwrap();
         assert!(u.is_local());
         assert_eq!(u.with_database("y").database().as_deref(), Some("y"));
@@ -346,9 +349,13 @@ mod tests {
 
     #[test]
     fn socket_urls() {
-        let u: DatabaseUrl = "postgres://u@/x?host=/tmp/sock&port=5433".parse().unwrap();
+        let u: DatabaseUrl = "postgres:///x?host=/tmp/sock&port=5433&user=u"
+            .parse()
+            .unwrap();
         assert!(u.is_local());
         assert_eq!(u.endpoint(), "/tmp/sock:5433");
+        assert_eq!(u.user().as_deref(), Some("u"));
+        assert_eq!(u.database().as_deref(), Some("x"));
     }
 
     #[test]
@@ -367,7 +374,7 @@ mod tests {
             "data.db",
             "://x",
             "postgres://u:pw@:99999/x",
-            "postgres:///db",
+            "postgres://u:pw@/db",
         ] {
             let e = bad.parse::<DatabaseUrl>().unwrap_err();
             assert!(matches!(e, StoreError::BadUrl { .. }), "{bad}: {e}");

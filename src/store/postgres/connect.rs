@@ -4,8 +4,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::{Connection, Executor};
 
 use crate::store::error::StoreError;
 use crate::store::url::{DatabaseUrl, redact};
@@ -23,11 +23,7 @@ fn options(url: &DatabaseUrl) -> Result<PgConnectOptions, StoreError> {
         // The driver's message may quote the URL: never let the password through.
         reason: redact(&e.to_string()).replace(&secret, &url.to_string()),
     })?;
-    Ok(opts.application_name("deribit-backfill").options([
-        // Plans built for the actual batch (array lengths known), never a generic plan
-        // guessing 100 rows per unnest(): planning costs ~0.1 ms per batch of thousands.
-        ("plan_cache_mode", "force_custom_plan"),
-    ]))
+    Ok(opts.application_name("deribit-backfill"))
 }
 
 /// Maps a failed first connection to a clear error.
@@ -96,6 +92,17 @@ pub(super) async fn open_pool(url: &DatabaseUrl) -> Result<PgPool, StoreError> {
         }
     }
     Ok(PgPoolOptions::new()
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                // Plans built for the actual batch (array lengths known), never a generic
+                // plan guessing 100 rows per unnest(): planning costs ~0.1 ms per batch of
+                // thousands of rows. Set per session rather than as a startup option, which
+                // connection poolers such as PgBouncer refuse.
+                conn.execute("SET plan_cache_mode = force_custom_plan")
+                    .await?;
+                Ok(())
+            })
+        })
         .max_connections(POOL_SIZE)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(60))

@@ -21,6 +21,7 @@ use crate::store::{Store, check_key};
 
 mod basis;
 pub(crate) mod connect;
+mod copy;
 mod instruments;
 mod progress;
 mod read;

@@ -14,6 +14,12 @@
 //! 3. upserts those (`ON CONFLICT DO UPDATE ... WHERE` the row differs, in case a concurrent
 //!    writer got there first), returning `xmax = 0` to tell inserts from updates;
 //! 4. adds the inserted/updated counts to `row_counts` in the same statement.
+//!
+//! Fast path: when one index probe finds no stored row in the batch's `[first, last]` range
+//! (a first load), the rows go in by binary `COPY` straight into the table, the engine's
+//! fastest load path (heap multi-insert), followed by the `row_counts` bump. If a concurrent
+//! writer inserted into the range meanwhile, COPY fails on the primary key, the transaction
+//! rolls back and the batch is retried once through the upsert statement.
 
 use std::sync::OnceLock;
 
@@ -21,8 +27,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
-use super::progress;
 use super::time::to_ts;
+use super::{copy, progress};
 use crate::domain::Checkpoint;
 use crate::store::batch::{IndexBatch, SeriesBatch, source_priority_sql};
 use crate::store::error::StoreError;
@@ -135,6 +141,11 @@ fn timestamps(table: &'static str, ts: &[i64]) -> Result<Vec<DateTime<Utc>>, Sto
     ts.iter().map(|&ms| to_ts(table, ms)).collect()
 }
 
+fn is_unique_violation(e: &StoreError) -> bool {
+    matches!(e, StoreError::Database { source: sqlx::Error::Database(db), .. }
+        if db.code().as_deref() == Some("23505"))
+}
+
 /// Writes one batch with its checkpoint in one transaction.
 pub(super) async fn upsert(
     conn: &mut PgConnection,
@@ -144,6 +155,89 @@ pub(super) async fn upsert(
     batch: &SeriesBatch,
     checkpoint: Option<&Checkpoint>,
 ) -> Result<WriteStats, StoreError> {
+    match attempt(conn, spec, key, fixed, batch, checkpoint, true).await {
+        Err(e) if is_unique_violation(&e) => {
+            tracing::debug!(
+                table = spec.table,
+                key,
+                "COPY met a concurrent insert; retrying as upsert"
+            );
+            attempt(conn, spec, key, fixed, batch, checkpoint, false).await
+        }
+        other => other,
+    }
+}
+
+/// Adds to the `row_counts` bookkeeping (same transaction as the write).
+async fn bump_counts(
+    conn: &mut PgConnection,
+    table: &str,
+    key: &str,
+    inserted: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO row_counts (table_name, instrument, rows, updated) VALUES ($1, $2, $3, 0) \
+         ON CONFLICT (table_name, instrument) DO UPDATE SET rows = row_counts.rows + EXCLUDED.rows",
+    )
+    .bind(table)
+    .bind(key)
+    .bind(inserted)
+    .execute(conn)
+    .await
+    .map_err(StoreError::db("updating row counts"))?;
+    Ok(())
+}
+
+/// Binary COPY of the whole batch into the table.
+async fn copy_batch(
+    conn: &mut PgConnection,
+    spec: &PgSeriesSpec,
+    key: &str,
+    fixed: Option<NaiveDate>,
+    batch: &SeriesBatch,
+) -> Result<u64, StoreError> {
+    let mut cols = vec![spec.key_col, "timestamp"];
+    cols.extend(spec.fixed_col);
+    cols.extend(spec.value_cols.iter().copied());
+    let statement = format!(
+        "COPY {} ({}) FROM STDIN (FORMAT binary)",
+        spec.table,
+        cols.join(", ")
+    );
+    let err = StoreError::db("copying rows");
+    let mut copy = conn
+        .copy_in_raw(&statement)
+        .await
+        .map_err(StoreError::db("copying rows"))?;
+    let mut buf = copy::header();
+    for i in 0..batch.len() {
+        copy::row(&mut buf, key, fixed, batch, i);
+        if buf.len() >= copy::FLUSH_BYTES {
+            if let Err(e) = copy.send(std::mem::take(&mut buf)).await {
+                let _ = copy.abort("send failed").await;
+                return Err(StoreError::db("copying rows")(e));
+            }
+            buf.reserve(copy::FLUSH_BYTES + 4096);
+        }
+    }
+    copy::trailer(&mut buf);
+    if let Err(e) = copy.send(buf).await {
+        let _ = copy.abort("send failed").await;
+        return Err(StoreError::db("copying rows")(e));
+    }
+    copy.finish().await.map_err(err)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn attempt(
+    conn: &mut PgConnection,
+    spec: &PgSeriesSpec,
+    key: &str,
+    fixed: Option<NaiveDate>,
+    batch: &SeriesBatch,
+    checkpoint: Option<&Checkpoint>,
+    allow_copy: bool,
+) -> Result<WriteStats, StoreError> {
     let sql = spec.sql.get_or_init(|| spec.upsert_sql());
     let ts = timestamps(spec.table, &batch.ts)?;
     let mut tx = conn
@@ -152,6 +246,24 @@ pub(super) async fn upsert(
         .map_err(StoreError::db("starting a write"))?;
     let (mut inserted, mut updated) = (0i64, 0i64);
     let mut start = 0;
+    if allow_copy && let (Some(&lo), Some(&hi)) = (ts.first(), ts.last()) {
+        let probe = format!(
+            "SELECT EXISTS (SELECT 1 FROM {} WHERE {} = $1 AND timestamp BETWEEN $2 AND $3)",
+            spec.table, spec.key_col
+        );
+        let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(probe))
+            .bind(key)
+            .bind(lo)
+            .bind(hi)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(StoreError::db("probing for stored rows"))?;
+        if !any {
+            inserted = copy_batch(&mut tx, spec, key, fixed, batch).await? as i64;
+            bump_counts(&mut tx, spec.table, key, inserted).await?;
+            start = batch.len();
+        }
+    }
     while start < batch.len() {
         let end = (start + CHUNK_ROWS).min(batch.len());
         let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql.as_str())).bind(key);

@@ -11,7 +11,7 @@
 //! size); inserted = after − before, updated = changes − inserted. The inserted count feeds the
 //! `row_counts` bookkeeping in the same transaction.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use sqlx::sqlite::SqliteConnection;
 
@@ -55,9 +55,12 @@ impl SeriesSpec {
     }
 
     /// `INSERT ... VALUES` for `rows` rows, with the idempotent conflict clause.
+    ///
+    /// Parameters are anonymous (`?`): sqlx looks every numbered or named parameter up by
+    /// name, and SQLite's name lookup is a linear scan, which makes a statement with thousands
+    /// of `?NNN` parameters quadratic (measured: 10x slower at 512 rows per statement).
     pub fn insert_sql(&self, rows: usize, upsert: bool) -> String {
-        let first_row_param = if self.fixed_col.is_some() { 3 } else { 2 };
-        let width = 1 + self.value_cols.len();
+        let width = 2 + usize::from(self.fixed_col.is_some()) + self.value_cols.len();
         let mut sql = format!("INSERT INTO {} ({}, timestamp", self.table, self.key_col);
         if let Some(f) = self.fixed_col {
             sql.push_str(", ");
@@ -68,19 +71,12 @@ impl SeriesSpec {
             sql.push_str(c);
         }
         sql.push_str(") VALUES ");
+        let tuple = format!("({})", vec!["?"; width].join(","));
         for r in 0..rows {
-            let base = first_row_param + r * width;
             if r > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("(?1,?{base}"));
-            if self.fixed_col.is_some() {
-                sql.push_str(",?2");
-            }
-            for k in 1..width {
-                sql.push_str(&format!(",?{}", base + k));
-            }
-            sql.push(')');
+            sql.push_str(&tuple);
         }
         if upsert {
             let mut cols: Vec<&str> = Vec::new();
@@ -166,6 +162,9 @@ pub(super) async fn upsert(
         .map_err(StoreError::db("starting a write"))?;
     let mut inserted = 0i64;
     let mut changed = 0u64;
+    // Shared text values: binding an Arc<str> clones a pointer, not the string.
+    let key_arc: Arc<str> = Arc::from(key);
+    let fixed_arc: Option<Arc<str>> = fixed.map(Arc::from);
     if let Some((lo, hi)) = batch.span() {
         let before = count_range(&mut tx, spec.table, spec.key_col, key, lo, hi).await?;
         let full_sql = spec
@@ -180,12 +179,12 @@ pub(super) async fn upsert(
             } else {
                 spec.insert_sql(n, true)
             };
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(key);
-            if let Some(f) = fixed {
-                q = q.bind(f);
-            }
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for i in start..end {
-                q = q.bind(batch.ts[i]);
+                q = q.bind(key_arc.clone()).bind(batch.ts[i]);
+                if let Some(f) = &fixed_arc {
+                    q = q.bind(f.clone());
+                }
                 for col in &batch.cols {
                     q = q.bind(col[i]);
                 }
@@ -225,7 +224,7 @@ pub(super) async fn upsert_index(
     checkpoint: Option<&Checkpoint>,
 ) -> Result<WriteStats, StoreError> {
     use sqlx::Connection;
-    const WIDTH: usize = 3;
+    let currency_arc: Arc<str> = Arc::from(currency);
     let mut tx = conn
         .begin_with("BEGIN IMMEDIATE")
         .await
@@ -241,11 +240,10 @@ pub(super) async fn upsert_index(
                 "INSERT INTO index_prices (currency, timestamp, price, source) VALUES ",
             );
             for r in 0..end - start {
-                let b = 2 + r * WIDTH;
                 if r > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("(?1,?{},?{},?{})", b, b + 1, b + 2));
+                sql.push_str("(?,?,?,?)");
             }
             sql.push_str(&format!(
                 " ON CONFLICT (currency, timestamp) DO UPDATE SET price = excluded.price, \
@@ -254,9 +252,10 @@ pub(super) async fn upsert_index(
                 source_priority_sql("excluded.source"),
                 source_priority_sql("index_prices.source"),
             ));
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(currency);
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for i in start..end {
                 q = q
+                    .bind(currency_arc.clone())
                     .bind(batch.ts[i])
                     .bind(batch.price[i])
                     .bind(batch.source[i].as_str());
@@ -298,7 +297,7 @@ mod tests {
         assert!(
             sql.starts_with(
                 "INSERT INTO t (instrument, timestamp, expiry_date, open, close) VALUES \
-                 (?1,?3,?2,?4,?5),(?1,?6,?2,?7,?8)"
+                 (?,?,?,?,?),(?,?,?,?,?)"
             ),
             "{sql}"
         );
@@ -306,7 +305,7 @@ mod tests {
         let spec = SeriesSpec::new("p", "instrument", None, &["a"]);
         assert_eq!(
             spec.insert_sql(1, false),
-            "INSERT INTO p (instrument, timestamp, a) VALUES (?1,?2,?3)"
+            "INSERT INTO p (instrument, timestamp, a) VALUES (?,?,?)"
         );
     }
 }

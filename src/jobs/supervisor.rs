@@ -68,7 +68,12 @@ impl Entry {
             range: self.spec.range,
             cursor: self.checkpoint.cursor,
             rows_done: self.checkpoint.rows,
-            rows_expected: self.spec.expected_rows,
+            // An unavailable job has nothing more to expect.
+            rows_expected: if self.state == JobState::Unavailable {
+                self.checkpoint.rows
+            } else {
+                self.spec.expected_rows
+            },
             rows_written: self.rows_written,
             requests: self.checkpoint.requests,
             retries: self.checkpoint.retries,

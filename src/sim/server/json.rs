@@ -20,7 +20,7 @@ pub fn i64(out: &mut Vec<u8>, x: i64) {
 
 /// Writes `x`, known to lie on the decimal grid `10^-decimals` (a price on its tick, a rounded
 /// volume), as exactly the text serde_json (ryu, shortest round trip) would write, but faster:
-/// integer formatting of `x * 10^decimals`. Falls back to [`f64`] for anything off the grid,
+/// integer formatting of `x * 10^decimals`. Falls back to [`fn@f64`] for anything off the grid,
 /// out of the plain-decimal range, or with more than 15 significant digits.
 #[inline]
 pub fn grid_f64(out: &mut Vec<u8>, x: f64, decimals: u32) {

@@ -29,26 +29,35 @@ pub fn grid_f64(out: &mut Vec<u8>, x: f64, decimals: u32) {
     if (1e-4..1e15).contains(&x) {
         let scaled = crate::sim::hash::round(x * scale);
         if scaled < 1e15 && scaled / scale == x {
-            let n = scaled as u64;
-            let p = POW10_U[decimals as usize];
-            let (int, frac) = (n / p, n % p);
-            let _ = CompactFormatter.write_u64(out, int);
-            out.push(b'.');
-            if frac == 0 {
-                out.push(b'0');
-            } else {
-                let mut digits = [b'0'; 8];
-                let mut f = frac;
-                for i in (0..decimals as usize).rev() {
-                    digits[i] = b'0' + (f % 10) as u8;
-                    f /= 10;
+            // Digits right to left into one stack buffer, then a single copy.
+            let mut n = scaled as u64;
+            let mut buf = [0u8; 24];
+            let mut pos = buf.len();
+            let mut significant = false;
+            for _ in 0..decimals {
+                let d = (n % 10) as u8;
+                n /= 10;
+                if d != 0 || significant {
+                    significant = true;
+                    pos -= 1;
+                    buf[pos] = b'0' + d;
                 }
-                let mut len = decimals as usize;
-                while digits[len - 1] == b'0' {
-                    len -= 1;
-                }
-                out.extend_from_slice(&digits[..len]);
             }
+            if !significant {
+                pos -= 1;
+                buf[pos] = b'0';
+            }
+            pos -= 1;
+            buf[pos] = b'.';
+            loop {
+                pos -= 1;
+                buf[pos] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            out.extend_from_slice(&buf[pos..]);
             return;
         }
     }
@@ -56,17 +65,6 @@ pub fn grid_f64(out: &mut Vec<u8>, x: f64, decimals: u32) {
 }
 
 const POW10: [f64; 9] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
-const POW10_U: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
 
 /// Any serialisable value.
 pub fn value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {

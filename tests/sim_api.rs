@@ -702,3 +702,37 @@ async fn status_test_currencies() {
         .collect();
     assert!(codes.contains(&"BTC") && codes.contains(&"ETH"));
 }
+
+#[tokio::test]
+async fn speed_makes_simulated_time_run_faster() {
+    let start = now_ms();
+    let h = spawn_with(|c| c.clock = deribit_backfill::sim::SimClock::scaled(start, 3_600.0)).await;
+    let t0 = std::time::Instant::now();
+    let a = get(&h, "get_time", &[]).await.result().as_i64().unwrap();
+    let last_tick = |a: &Answer| {
+        a.result()["ticks"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()
+            .as_i64()
+            .unwrap()
+    };
+    let c0 = last_tick(&chart(&h, "BTC-PERPETUAL", start - HOUR, start + 10 * HOUR, "1").await);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let b = get(&h, "get_time", &[]).await.result().as_i64().unwrap();
+    let wall = t0.elapsed().as_millis() as i64;
+    assert!(a >= start);
+    let advanced = b - a;
+    assert!(
+        advanced >= 3_600 * 300 - 5_000,
+        "{advanced} ms simulated in {wall} ms"
+    );
+    assert!(
+        advanced <= 3_600 * wall + 5_000,
+        "{advanced} ms simulated in {wall} ms"
+    );
+    // New candles appear as simulated time passes (a minute is about 17 ms of wall time).
+    let c1 = last_tick(&chart(&h, "BTC-PERPETUAL", start - HOUR, start + 10 * HOUR, "1").await);
+    assert!(c1 >= c0 + 15 * MIN, "{c0} -> {c1}");
+}

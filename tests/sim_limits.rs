@@ -310,7 +310,7 @@ async fn storms_of_10028() {
 async fn maintenance_window() {
     let h = spawn_with(|c| {
         c.settings.faults.maintenance_after_secs = 0;
-        c.settings.faults.maintenance_secs = 1;
+        c.settings.faults.maintenance_secs = 2;
     })
     .await;
     let s = get(&h, "status", &[]).await;
@@ -320,7 +320,7 @@ async fn maintenance_window() {
     assert_eq!(a.status, 400);
     assert_eq!(a.error()["code"], 11051);
     assert_eq!(a.error()["message"], "system_maintenance");
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
     assert_eq!(get(&h, "status", &[]).await.result()["locked"], "false");
     assert_eq!(
         chart(&h, "BTC-PERPETUAL", now_ms() - HOUR, now_ms(), "1")

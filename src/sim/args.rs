@@ -122,7 +122,8 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 429, help_heading = "Rate limits")]
     pub rl_status: u16,
 
-    /// Seed of the fault sequence (default: derived from --seed).
+    /// Seed of the fault sequence (default: derived from --seed). Faults are drawn per request
+    /// in arrival order, so a single sequential client sees the same faults on every run.
     #[arg(long, help_heading = "Faults")]
     pub fault_seed: Option<u64>,
 

@@ -1,5 +1,28 @@
 //! A faithful local stand-in for Deribit's public REST API (issue 3).
 //!
+//! # Rules the simulator follows
+//! - **Time**: everything is served up to the simulated now ([`SimClock`]): the real clock, a
+//!   fixed instant, or time running `speed`× from an instant.
+//! - **Universe** ([`market::universe`]): BTC-PERPETUAL, ETH-PERPETUAL, BTC_USDC-PERPETUAL and
+//!   ETH_USDC-PERPETUAL with their real creation instants; inverse BTC/ETH futures on the
+//!   calendar's Fridays at 08:00 UTC: quarterlies from 2018-08-01 (ETH futures from 2019-03-14),
+//!   weeklies from 2019-03-01, monthlies from 2020-01-01 (earlier last Fridays are weeklies),
+//!   listed 14 days / 2 months / 12 months ahead (plus up to 90 s of jitter; never before the
+//!   coin's start). About 3 % of weeklies and the first-Friday-of-January weekly never exist
+//!   ([`Market::nonexistent_expiries`]). All of it is in [`MarketSettings`].
+//! - **Candles** ([`market::series`]): one per minute from the first minute starting at or
+//!   after creation to the last minute starting before expiry (07:59 for an 08:00 expiry) or
+//!   now's minute. Minutes without trades are flat fillers at the previous close (volume 0,
+//!   cost 0); every 120th minute of an instrument's life trades (so its first minute does).
+//!   The minute containing now aggregates only the trades so far. Volume is in base currency
+//!   (8 decimals; linear: whole contracts), cost in quote currency (inverse: contracts × 10 USD
+//!   for BTC, × 1 for ETH). Prices sit on the tick (0.5 BTC, 0.05 ETH, 0.1 BTC_USDC, 0.01
+//!   ETH_USDC). Larger resolutions aggregate the minutes in UTC-aligned buckets.
+//! - **Funding** ([`market::funding`]): hourly rows at every full hour after creation; delivery
+//!   prices ([`market::delivery`]): daily 07:30–08:00 index averages from 2018-08-01.
+//! - **Numbers** are written so that serde_json (float_roundtrip) parses back exactly the f64
+//!   the ground truth returns.
+//!
 //! - [`market`]: the deterministic synthetic market (index paths, instruments, candles, trades,
 //!   funding, delivery prices); any minute of any instrument in O(1).
 //! - [`truth`]: the same data without HTTP, row for row, for tests.

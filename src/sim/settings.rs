@@ -57,7 +57,8 @@ pub struct MarketSettings {
     /// A quarterly is listed at the expiry on the last Friday this many months earlier. Default 12
     /// (BTC-29SEP23 was created 2022-09-30 08:00Z).
     pub quarterly_lead_months: i32,
-    /// Listing instants get a deterministic delay of up to this many ms. Default 90,000.
+    /// Listing instants get a deterministic delay of up to this many ms (whole seconds).
+    /// Default 90,000.
     pub listing_jitter_ms: i64,
     /// Longest run of flat filler minutes: every `max_flat_minutes`-th minute of an instrument's
     /// life (counted from its first minute) has trades. Default 120.

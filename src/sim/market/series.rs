@@ -202,6 +202,7 @@ impl<'a> Series<'a> {
             *wi = 1.0 + unit(sub(mh, 10 + i as u64));
             wsum += *wi;
         }
+        let share = rest as f64 / wsum;
         let mut given = 0;
         let slot = 60_000 / k as u64;
         let start = m * MINUTE_MS;
@@ -209,13 +210,13 @@ impl<'a> Series<'a> {
             let c = if i + 1 == k {
                 total - given
             } else {
-                1 + (rest as f64 * w[i] / wsum) as u64
+                1 + (share * w[i]) as u64
             };
             given += c;
             out.contracts[i] = c;
             let off = (i as u64 * slot + sub(mh, 20 + i as u64) % slot) as i64;
             out.ts[i] = start + off;
-            let f = off as f64 / 60_000.0;
+            let f = off as f64 * (1.0 / 60_000.0);
             let fair = s + (e - s) * f;
             out.fair[i] = fair;
             out.price[i] = if i + 1 == k {

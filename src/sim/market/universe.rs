@@ -230,11 +230,9 @@ impl Universe {
                 return Some(Err(Missing::Skipped));
             }
         }
-        let jitter = if s.listing_jitter_ms > 0 {
-            (h3(self.seed, 0x1157, key) % (s.listing_jitter_ms as u64 + 1)) as i64
-        } else {
-            0
-        };
+        // Whole seconds, like every real creation_timestamp seen (…209000, …287000).
+        let jitter_secs = (s.listing_jitter_ms / 1000).max(0) as u64;
+        let jitter = (h3(self.seed, 0x1157, key) % (jitter_secs + 1)) as i64 * 1000;
         let creation = self.listing_ms(date, cycle).max(start) + jitter;
         let name = InstrumentName::future(coin.as_str(), date);
         let instrument_name = name.to_string();
@@ -435,6 +433,7 @@ mod tests {
         );
         assert!(f.first_minute_ms() >= f.creation_timestamp);
         assert!(f.first_minute_ms() - f.creation_timestamp < MINUTE_MS);
+        assert_eq!(f.creation_timestamp % 1000, 0, "whole seconds");
         let p = u.lookup("BTC-PERPETUAL", now).unwrap();
         assert_eq!(p.last_minute_ms(now + 59_999), Some(now));
     }

@@ -53,19 +53,22 @@ pub fn write_candles(out: &mut Vec<u8>, candles: &[Candle]) {
     }
     out.reserve(candles.len() * 112 + 128);
     let it = || candles.iter();
+    // Prices are on 0.01 grids, volumes on 1e-8 and costs on 1e-6: integer formatting gives
+    // the same bytes as serde_json (see json::grid_f64).
+    let price = |out: &mut Vec<u8>, x| json::grid_f64(out, x, 2);
     out.extend_from_slice(b"{\"volume\":");
-    json::array(out, it().map(|c| c.volume), json::f64);
+    json::array(out, it().map(|c| c.volume), |o, x| json::grid_f64(o, x, 8));
     out.extend_from_slice(b",\"ticks\":");
     json::array(out, it().map(|c| c.ts), json::i64);
     out.extend_from_slice(b",\"status\":\"ok\",\"open\":");
-    json::array(out, it().map(|c| c.open), json::f64);
+    json::array(out, it().map(|c| c.open), price);
     out.extend_from_slice(b",\"low\":");
-    json::array(out, it().map(|c| c.low), json::f64);
+    json::array(out, it().map(|c| c.low), price);
     out.extend_from_slice(b",\"high\":");
-    json::array(out, it().map(|c| c.high), json::f64);
+    json::array(out, it().map(|c| c.high), price);
     out.extend_from_slice(b",\"cost\":");
-    json::array(out, it().map(|c| c.cost), json::f64);
+    json::array(out, it().map(|c| c.cost), |o, x| json::grid_f64(o, x, 6));
     out.extend_from_slice(b",\"close\":");
-    json::array(out, it().map(|c| c.close), json::f64);
+    json::array(out, it().map(|c| c.close), price);
     out.push(b'}');
 }

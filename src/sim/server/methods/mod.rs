@@ -7,6 +7,8 @@ mod instruments;
 mod misc;
 mod trades;
 
+pub use chart::write_candles;
+
 use super::error::RpcError;
 use super::params::Params;
 use crate::sim::market::Market;

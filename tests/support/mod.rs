@@ -9,7 +9,9 @@ use std::sync::Arc;
 use deribit_backfill::backfill::{self, BackfillOptions};
 use deribit_backfill::config::Config;
 use deribit_backfill::domain::time::parse_instant;
-use deribit_backfill::domain::{BasisPoint, IndexPrice, IndexSource, InstrumentName, JobState, Pipeline, TimeRange};
+use deribit_backfill::domain::{
+    BasisPoint, IndexPrice, IndexSource, InstrumentName, JobState, Pipeline, TimeRange,
+};
 use deribit_backfill::jobs::EngineSnapshot;
 use deribit_backfill::sim::{self, IndexName, Market, SimClock, SimConfig, SimHandle, SimSettings};
 use deribit_backfill::store::{self, CandleTable, DataTable, Store};
@@ -71,7 +73,10 @@ pub enum Backend {
 
 /// A fresh database of the given backend; `None` when PostgreSQL tests are skipped locally.
 /// The temp dir (SQLite) lives as long as the returned guard.
-pub async fn fresh_database(backend: Backend, test: &str) -> Option<(String, Option<tempfile::TempDir>)> {
+pub async fn fresh_database(
+    backend: Backend,
+    test: &str,
+) -> Option<(String, Option<tempfile::TempDir>)> {
     match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().unwrap();
@@ -104,10 +109,16 @@ pub fn options(start: &str, end: &str, parallel: usize) -> BackfillOptions {
 }
 
 /// Runs a backfill to the end through the library and returns the final snapshot.
-pub async fn run_backfill(store: &Arc<dyn Store>, config: &Config, opts: &BackfillOptions) -> EngineSnapshot {
+pub async fn run_backfill(
+    store: &Arc<dyn Store>,
+    config: &Config,
+    opts: &BackfillOptions,
+) -> EngineSnapshot {
     let client = backfill::client(config).unwrap();
     let stop = CancellationToken::new();
-    let prepared = backfill::prepare(&client, Some(store), opts, &stop).await.unwrap();
+    let prepared = backfill::prepare(&client, Some(store), opts, &stop)
+        .await
+        .unwrap();
     let (handle, _events, task) = backfill::launch(prepared, store.clone(), client, opts.parallel);
     handle.wait_idle().await;
     handle.shutdown().await;
@@ -137,28 +148,53 @@ pub async fn assert_matches_truth(store: &Arc<dyn Store>, market: &Market, snap:
                 let stored = store.read_candles(table, name, range).await.unwrap();
                 let truth = market.candles(name, range);
                 if job.state == JobState::Unavailable {
-                    assert!(truth.is_empty(), "{name} is unavailable but the exchange has {} candles", truth.len());
+                    assert!(
+                        truth.is_empty(),
+                        "{name} is unavailable but the exchange has {} candles",
+                        truth.len()
+                    );
                     assert!(stored.is_empty());
                     continue;
                 }
-                assert_eq!(job.state, JobState::Done, "{}: {:?}", job.key, job.last_error);
+                assert_eq!(
+                    job.state,
+                    JobState::Done,
+                    "{}: {:?}",
+                    job.key,
+                    job.last_error
+                );
                 assert_eq!(stored.len(), truth.len(), "{name}: candle count in {range}");
                 for (s, t) in stored.iter().zip(&truth) {
                     assert_eq!(s, t, "{name}: candle differs");
                 }
                 let exact = store.count_rows(table.table(), Some(name)).await.unwrap();
-                assert!(exact as usize >= truth.len(), "{name}: rows outside the range are not expected here");
+                assert!(
+                    exact as usize >= truth.len(),
+                    "{name}: rows outside the range are not expected here"
+                );
                 checked_candles += truth.len();
             }
             Pipeline::Funding => {
-                assert_eq!(job.state, JobState::Done, "{}: {:?}", job.key, job.last_error);
+                assert_eq!(
+                    job.state,
+                    JobState::Done,
+                    "{}: {:?}",
+                    job.key,
+                    job.last_error
+                );
                 let stored = store.read_funding(name, range).await.unwrap();
                 let truth = market.funding(name, range);
                 assert!(!truth.is_empty());
                 assert_eq!(stored, truth, "{name}: funding differs");
             }
             Pipeline::Index => {
-                assert_eq!(job.state, JobState::Done, "{}: {:?}", job.key, job.last_error);
+                assert_eq!(
+                    job.state,
+                    JobState::Done,
+                    "{}: {:?}",
+                    job.key,
+                    job.last_error
+                );
                 let stored = store.read_index_prices(name, range).await.unwrap();
                 let expected = expected_index(market, name, range);
                 assert_eq!(stored.len(), expected.len(), "index {name}: rows");
@@ -167,7 +203,13 @@ pub async fn assert_matches_truth(store: &Arc<dyn Store>, market: &Market, snap:
                 }
             }
             Pipeline::Basis => {
-                assert_eq!(job.state, JobState::Done, "{}: {:?}", job.key, job.last_error);
+                assert_eq!(
+                    job.state,
+                    JobState::Done,
+                    "{}: {:?}",
+                    job.key,
+                    job.last_error
+                );
                 assert_basis(store, market, snap, name).await;
             }
             Pipeline::Instruments => {}
@@ -182,37 +224,83 @@ pub fn expected_index(market: &Market, currency: &str, range: TimeRange) -> Vec<
     let perp = InstrumentName::perpetual(currency).to_string();
     let mut rows: BTreeMap<i64, IndexPrice> = BTreeMap::new();
     for c in market.candles(&perp, range) {
-        rows.insert(c.ts, IndexPrice { ts: c.ts, price: c.close, source: IndexSource::PerpetualClose });
+        rows.insert(
+            c.ts,
+            IndexPrice {
+                ts: c.ts,
+                price: c.close,
+                source: IndexSource::PerpetualClose,
+            },
+        );
     }
     for f in market.funding(&perp, range) {
-        rows.insert(f.ts, IndexPrice { ts: f.ts, price: f.index_price, source: IndexSource::FundingHistory });
+        rows.insert(
+            f.ts,
+            IndexPrice {
+                ts: f.ts,
+                price: f.index_price,
+                source: IndexSource::FundingHistory,
+            },
+        );
     }
     let index = IndexName::parse(&format!("{}_usd", currency.to_lowercase())).unwrap();
     for d in market.delivery_prices(index) {
         if range.contains(d.ts) {
-            rows.insert(d.ts, IndexPrice { ts: d.ts, price: d.price, source: IndexSource::Delivery });
+            rows.insert(
+                d.ts,
+                IndexPrice {
+                    ts: d.ts,
+                    price: d.price,
+                    source: IndexSource::Delivery,
+                },
+            );
         }
     }
     rows.into_values().collect()
 }
 
-async fn assert_basis(store: &Arc<dyn Store>, market: &Market, snap: &EngineSnapshot, currency: &str) {
+async fn assert_basis(
+    store: &Arc<dyn Store>,
+    market: &Market,
+    snap: &EngineSnapshot,
+    currency: &str,
+) {
     let perp = InstrumentName::perpetual(currency).to_string();
     let mut checked = 0;
-    for job in snap.jobs.iter().filter(|j| j.key.pipeline == Pipeline::Futures && j.state == JobState::Done) {
+    for job in snap
+        .jobs
+        .iter()
+        .filter(|j| j.key.pipeline == Pipeline::Futures && j.state == JobState::Done)
+    {
         let name = InstrumentName::parse(&job.key.instrument).unwrap();
         if name.base != currency {
             continue;
         }
         let fut = market.candles(&job.key.instrument, job.range);
-        let perp_closes: BTreeMap<i64, f64> = market.candles(&perp, job.range).into_iter().map(|c| (c.ts, c.close)).collect();
+        let perp_closes: BTreeMap<i64, f64> = market
+            .candles(&perp, job.range)
+            .into_iter()
+            .map(|c| (c.ts, c.close))
+            .collect();
         let expiry = name.expiration_ms().unwrap();
         let expected: Vec<BasisPoint> = fut
             .iter()
-            .filter_map(|c| perp_closes.get(&c.ts).map(|p| BasisPoint::compute(c.ts, c.close, *p, expiry)))
+            .filter_map(|c| {
+                perp_closes
+                    .get(&c.ts)
+                    .map(|p| BasisPoint::compute(c.ts, c.close, *p, expiry))
+            })
             .collect();
-        let stored = store.basis_history(&job.key.instrument, Some(job.range)).await.unwrap();
-        assert_eq!(stored.len(), expected.len(), "basis of {}: one row per shared minute", job.key.instrument);
+        let stored = store
+            .basis_history(&job.key.instrument, Some(job.range))
+            .await
+            .unwrap();
+        assert_eq!(
+            stored.len(),
+            expected.len(),
+            "basis of {}: one row per shared minute",
+            job.key.instrument
+        );
         for (s, e) in stored.iter().zip(&expected) {
             assert_eq!(s.ts, e.ts);
             assert_eq!(s.futures_price, e.futures_price);

@@ -4,6 +4,7 @@
 //! Layers (dependencies point down only), as DESIGN.md shows:
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -12,3 +13,5 @@ pub mod headless;
 pub mod jobs;
 pub mod signals;
 pub mod telemetry;
+pub mod tui;
+pub mod ui;

@@ -1,0 +1,290 @@
+//! Deterministic sample data: a fixed clock, a mixed set of jobs and a metrics sample. Used by
+//! the snapshot tests, the render benchmark and the docs; nothing here reads the wall clock.
+
+use std::sync::Arc;
+
+use crate::config::HealthConfig;
+use crate::domain::{JobKey, JobState, Pipeline, TimeRange};
+use crate::exchange::RateLimitSnapshot;
+use crate::jobs::{EngineSnapshot, JobView, Totals};
+
+use super::metrics::{Collector, Health, Lag, Level, Metrics, Storage, TableStats};
+
+/// The fixed "now": 2025-11-24 16:00:00 UTC.
+pub const NOW_MS: i64 = 1_764_000_000_000;
+/// The engine started 1h02m03s before [`NOW_MS`].
+pub const STARTED_AT: i64 = NOW_MS - 3_723_000;
+
+const MINUTE: i64 = 60_000;
+
+/// A job with a 100-day minute range, `fraction` of it covered.
+fn view(pipeline: Pipeline, instrument: &str, state: JobState, fraction: f64) -> JobView {
+    let start = NOW_MS - 100 * 1440 * MINUTE;
+    let range = TimeRange::new(start, NOW_MS).expect("valid range");
+    let expected = range.duration_ms() / MINUTE;
+    let done = (expected as f64 * fraction) as i64;
+    JobView {
+        key: JobKey::new(pipeline, instrument),
+        state,
+        range,
+        cursor: start + done * MINUTE,
+        rows_done: done,
+        rows_expected: expected,
+        rows_written: done,
+        requests: done / 5_000 + 1,
+        retries: 0,
+        last_error: None,
+        rows_per_second: 0.0,
+        eta_seconds: None,
+        updated_at: NOW_MS,
+    }
+}
+
+/// A bare job in a state, for unit tests.
+pub fn job(pipeline: &str, instrument: &str, state: JobState, error: Option<&str>) -> JobView {
+    let pipeline = pipeline.parse().expect("pipeline name");
+    let mut j = view(pipeline, instrument, state, 0.5);
+    j.last_error = error.map(String::from);
+    j
+}
+
+/// The sample job table: every state, errors, retries, stable and unstable ETAs.
+pub fn jobs() -> Vec<JobView> {
+    use JobState::*;
+    use Pipeline::*;
+    let mut v = Vec::new();
+    let mut add =
+        |p, i: &str, s, f: f64, rate: f64, eta: Option<f64>, retries: i64, err: Option<&str>| {
+            let mut j = view(p, i, s, f);
+            j.rows_per_second = rate;
+            j.eta_seconds = eta;
+            j.retries = retries;
+            j.last_error = err.map(String::from);
+            v.push(j);
+        };
+    add(
+        Futures,
+        "BTC-27DEC24",
+        Running,
+        0.62,
+        812.46,
+        Some(412.0),
+        0,
+        None,
+    );
+    add(Futures, "BTC-28MAR25", Running, 0.12, 790.2, None, 0, None);
+    add(Futures, "BTC-29NOV24", Done, 1.0, 0.0, None, 0, None);
+    add(
+        Futures,
+        "BTC-25OCT24",
+        Failed,
+        0.33,
+        0.0,
+        None,
+        8,
+        Some("HTTP 502 Bad Gateway after 8 retries"),
+    );
+    add(
+        Futures,
+        "ETH-27DEC24",
+        Backoff,
+        0.45,
+        0.0,
+        None,
+        2,
+        Some("timeout after 30s"),
+    );
+    add(Futures, "ETH-28MAR25", Paused, 0.40, 0.0, None, 0, None);
+    add(
+        Futures,
+        "ETH-29NOV24",
+        Pausing,
+        0.71,
+        655.0,
+        Some(1810.0),
+        0,
+        None,
+    );
+    add(Futures, "ETH-25OCT24", Queued, 0.0, 0.0, None, 0, None);
+    add(
+        Futures,
+        "BTC-3JAN25",
+        Unavailable,
+        1.0,
+        0.0,
+        None,
+        0,
+        Some("instrument not found"),
+    );
+    add(Futures, "ETH-3JAN25", Cancelled, 0.08, 0.0, None, 0, None);
+    add(Futures, "BTC-26SEP25", Done, 1.0, 0.0, None, 1, None);
+    add(Futures, "ETH-26SEP25", Queued, 0.0, 0.0, None, 0, None);
+    add(
+        Perpetuals,
+        "BTC-PERPETUAL",
+        Running,
+        0.4,
+        1520.7,
+        Some(7380.0),
+        0,
+        None,
+    );
+    add(Perpetuals, "ETH-PERPETUAL", Queued, 0.0, 0.0, None, 0, None);
+    add(Funding, "BTC-PERPETUAL", Done, 1.0, 0.0, None, 0, None);
+    add(
+        Funding,
+        "ETH-PERPETUAL",
+        Running,
+        0.91,
+        12.34,
+        Some(95.0),
+        0,
+        None,
+    );
+    add(Index, "BTC", Done, 1.0, 0.0, None, 0, None);
+    add(Index, "ETH", Queued, 0.0, 0.0, None, 0, None);
+    add(Basis, "BTC", Queued, 0.0, 0.0, None, 0, None);
+    add(
+        Basis,
+        "ETH",
+        Failed,
+        0.0,
+        0.0,
+        None,
+        3,
+        Some("no perpetual candles for ETH yet"),
+    );
+    v
+}
+
+/// `n` jobs cycling through states, for the benchmark.
+pub fn many_jobs(n: usize) -> Vec<JobView> {
+    let states = JobState::ALL;
+    (0..n)
+        .map(|i| {
+            let state = states[i % states.len()];
+            let inst = format!(
+                "{}-{}JAN{:02}",
+                if i % 2 == 0 { "BTC" } else { "ETH" },
+                i % 28 + 1,
+                i % 90 + 10
+            );
+            let mut j = view(Pipeline::Futures, &inst, state, (i % 97) as f64 / 97.0);
+            j.key.instrument = format!("{inst}-{i}");
+            j.rows_per_second = if state == JobState::Running {
+                100.0 + i as f64
+            } else {
+                0.0
+            };
+            j.eta_seconds = (state == JobState::Running).then_some(60.0 * (i % 200) as f64);
+            j.retries = (i % 4) as i64;
+            j.last_error = (state == JobState::Failed).then(|| format!("HTTP 503 on page {i}"));
+            j
+        })
+        .collect()
+}
+
+/// An engine snapshot over `jobs`.
+pub fn snapshot_of(jobs: Vec<JobView>, version: u64) -> EngineSnapshot {
+    let totals = Totals::from_jobs(&jobs);
+    let idle = totals.running + totals.queued + totals.pausing + totals.backoff == 0;
+    let rows_per_second = jobs.iter().map(|j| j.rows_per_second).sum();
+    EngineSnapshot {
+        version,
+        jobs: Arc::new(jobs),
+        totals,
+        rate_limit: rate_limit(),
+        parallel: 4,
+        started_at: STARTED_AT,
+        rows_per_second,
+        eta_seconds: Some(7_425.0),
+        idle,
+        stopped: false,
+    }
+}
+
+/// The sample engine snapshot.
+pub fn snapshot() -> EngineSnapshot {
+    snapshot_of(jobs(), 1)
+}
+
+pub fn rate_limit() -> RateLimitSnapshot {
+    RateLimitSnapshot {
+        credits_left: 31_500.0,
+        pool: 50_000.0,
+        requests_per_second: 19.4,
+        budget_per_second: 19.6,
+        total_requests: 73_112,
+        rate_limited_total: 1,
+        rate_limited_recent: 1,
+        penalty_seconds: 0.0,
+        slowdown: 0.75,
+    }
+}
+
+/// Requests per second over the last minute, one value per second.
+pub fn rate_series() -> Vec<f64> {
+    (0..60)
+        .map(|i| match i % 12 {
+            0..=5 => 19.6,
+            6 => 0.0,
+            n => 4.0 + 2.5 * n as f64,
+        })
+        .collect()
+}
+
+/// The sample metrics.
+pub fn metrics() -> Metrics {
+    let h = HealthConfig::default();
+    let t = |name: &str, rows, est, bytes| TableStats {
+        name: name.into(),
+        rows,
+        rows_estimated: est,
+        bytes,
+    };
+    Metrics {
+        version: 1,
+        sampled_at: Some(NOW_MS - 2_000),
+        storage: Storage {
+            tables: vec![
+                t("futures_ohlcv", 12_345_678, false, Some(728_000_000)),
+                t("perpetuals_ohlcv", 4_321_000, false, Some(255_100_000)),
+                t("funding_rates", 52_011, false, Some(4_100_000)),
+                t("index_prices", 1_000_450, false, Some(60_200_000)),
+                t("futures_basis_spread", 903_000, true, None),
+                t("instruments", 412, false, Some(65_536)),
+                t("backfill_progress", 20, false, Some(16_384)),
+            ],
+            free_bytes: Some(40_200_000_000),
+            write_rate_bytes_per_day: Some(1_500_000_000.0),
+        },
+        health: Health {
+            lag: vec![
+                Lag::new("BTC-PERPETUAL", Some(35.0), &h),
+                Lag::new("ETH-PERPETUAL", Some(1_045.0), &h),
+                Lag::new("BTC-27DEC24", Some(200.0), &h),
+                Lag::new("ETH-27DEC24", None, &h),
+            ],
+            collectors: vec![
+                Collector {
+                    id: "c-7f3a".into(),
+                    host: "ingest-1".into(),
+                    pid: Some(4242),
+                    heartbeat_age_seconds: Some(4.0),
+                    level: Level::Ok,
+                    rows_written: 1_234_567,
+                    last_error: None,
+                },
+                Collector {
+                    id: "c-9b1c".into(),
+                    host: "ingest-2".into(),
+                    pid: Some(977),
+                    heartbeat_age_seconds: Some(1_500.0),
+                    level: Collector::level_for(Some(1_500.0), &h),
+                    rows_written: 88_000,
+                    last_error: Some("connection reset by peer".into()),
+                },
+            ],
+        },
+    }
+}

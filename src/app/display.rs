@@ -135,6 +135,29 @@ pub fn truncate(text: &str, width: usize) -> String {
     s
 }
 
+/// A threshold in seconds as `90s`, `2m`, `15m`, `1h`, `1h30m`.
+pub fn threshold(seconds: u64) -> String {
+    match seconds {
+        s if s < 60 || (s < 3600 && s % 60 != 0) => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s => format!("{}h{}m", s / 3600, (s % 3600) / 60),
+    }
+}
+
+/// A gauge drawn with text: `████░░░░`, readable without colour.
+pub fn bar(fraction: f64, width: usize) -> String {
+    let f = if fraction.is_finite() {
+        fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let filled = (f * width as f64).round() as usize;
+    let mut s = "█".repeat(filled);
+    s.push_str(&"░".repeat(width - filled));
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +229,11 @@ mod tests {
         assert_eq!(days(5000.0), ">999 d");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
+        assert_eq!(threshold(120), "2m");
+        assert_eq!(threshold(900), "15m");
+        assert_eq!(threshold(90), "90s");
+        assert_eq!(threshold(5400), "1h30m");
+        assert_eq!(bar(0.5, 4), "██░░");
+        assert_eq!(bar(f64::NAN, 2), "░░");
     }
 }

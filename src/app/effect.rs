@@ -59,6 +59,10 @@ pub enum Msg {
     },
     /// A command could not be handed to the engine (stopped, or its queue is full).
     EngineUnreachable,
+    /// The engine's snapshot channel closed: it is gone for good.
+    EngineGone,
+    /// New lines reached the log pane.
+    LogActivity,
 }
 
 /// Log-pane scrolling, carried out on the log widget's state.

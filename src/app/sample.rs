@@ -288,3 +288,32 @@ pub fn metrics() -> Metrics {
         },
     }
 }
+
+/// An app loaded with the sample snapshot, metrics and a minute of requests/s history, at
+/// [`NOW_MS`], laid out for `viewport`.
+pub fn app(viewport: super::Viewport, no_color: bool) -> super::App {
+    app_with(snapshot(), viewport, no_color)
+}
+
+/// Like [`app`] with another engine snapshot (its version must be above 61).
+pub fn app_with(snap: EngineSnapshot, viewport: super::Viewport, no_color: bool) -> super::App {
+    use super::{App, AppConfig, Msg};
+    let config = AppConfig {
+        no_color,
+        ..AppConfig::default()
+    };
+    let mut app = App::new(config, NOW_MS - 60_000);
+    app.update(Msg::Resize(viewport));
+    let series = rate_series();
+    for (i, rps) in series.iter().enumerate() {
+        let mut s = snapshot();
+        s.version = i as u64 + 1;
+        s.rate_limit.requests_per_second = *rps;
+        app.update(Msg::Snapshot(s));
+        let t = NOW_MS - (series.len() - 1 - i) as i64 * 1000;
+        app.update(Msg::Tick { now_ms: t });
+    }
+    app.update(Msg::Snapshot(snap));
+    app.update(Msg::Metrics(metrics()));
+    app
+}

@@ -156,6 +156,8 @@ pub struct App {
     pub(crate) requested_parallel: Option<usize>,
     pub(crate) collectors_scroll: usize,
     pub(crate) storage_scroll: usize,
+    /// When the engine was first seen idle (the elapsed clock stops there).
+    pub(crate) idle_since: Option<i64>,
     pub(crate) redraw: Redraw,
 }
 
@@ -179,6 +181,7 @@ impl App {
             requested_parallel: None,
             collectors_scroll: 0,
             storage_scroll: 0,
+            idle_since: None,
             redraw: Redraw::Now,
         }
     }
@@ -193,6 +196,15 @@ impl App {
 
     pub fn now_ms(&self) -> i64 {
         self.now_ms
+    }
+
+    /// Seconds the engine has worked: from its start to now, or to when it went idle.
+    pub fn elapsed_seconds(&self) -> Option<f64> {
+        let started = self.snapshot.started_at;
+        (started > 0).then(|| {
+            let end = self.idle_since.unwrap_or(self.now_ms);
+            (end - started).max(0) as f64 / 1000.0
+        })
     }
 
     pub fn keymap(&self) -> &Keymap {

@@ -582,3 +582,32 @@ fn selection_stays_on_its_job_when_a_snapshot_reorders() {
     assert_eq!(a.jobs_view().selected_pos(), 1);
     assert_eq!(a.selected_job().unwrap().state, JobState::Failed);
 }
+
+#[test]
+fn an_idle_engine_stops_the_clock_and_constant_samples_draw_nothing() {
+    let mut a = app();
+    let mut s = sample::snapshot_of(vec![sample::job("futures", "A", JobState::Done, None)], 7);
+    s.idle = true;
+    s.rate_limit.requests_per_second = 0.0;
+    a.update(Msg::Snapshot(s));
+    let frozen = a.elapsed_seconds().unwrap();
+    // The first zero samples may still change the sparkline; after that nothing does.
+    for i in 1..=3 {
+        a.update(Msg::Tick {
+            now_ms: sample::NOW_MS + i * 1000,
+        });
+    }
+    a.drawn();
+    for i in 4..=10 {
+        a.update(Msg::Tick {
+            now_ms: sample::NOW_MS + i * 1000,
+        });
+        assert_eq!(a.redraw(), Redraw::None, "tick {i}");
+    }
+    assert_eq!(a.elapsed_seconds().unwrap(), frozen);
+    // Work resumes: the clock runs again from now.
+    let mut s = sample::snapshot();
+    s.version = 8;
+    a.update(Msg::Snapshot(s));
+    assert!(a.elapsed_seconds().unwrap() > frozen);
+}

@@ -40,6 +40,23 @@ impl App {
                 vec![]
             }
             Msg::Stop { reason } => self.begin_stop(reason),
+            Msg::EngineGone => {
+                if !self.snapshot.stopped {
+                    let mut s = self.snapshot.clone();
+                    s.stopped = true;
+                    return self.on_snapshot(s);
+                }
+                if matches!(self.phase, Phase::Stopping { .. }) {
+                    return vec![Effect::Exit];
+                }
+                vec![]
+            }
+            Msg::LogActivity => {
+                if self.viewport.layout != LayoutKind::TooSmall {
+                    self.want(Redraw::Data);
+                }
+                vec![]
+            }
             Msg::EngineUnreachable => {
                 self.flash_error(
                     "the engine is not taking commands (stopped or busy): nothing sent",
@@ -57,6 +74,11 @@ impl App {
         if self.requested_parallel == Some(s.parallel) {
             self.requested_parallel = None;
         }
+        self.idle_since = match (s.idle || s.stopped, self.idle_since) {
+            (true, Some(t)) => Some(t),
+            (true, None) => Some(self.now_ms),
+            (false, _) => None,
+        };
         self.snapshot = s;
         self.refresh_jobs();
         self.want(Redraw::Data);
@@ -67,17 +89,20 @@ impl App {
     }
 
     fn on_tick(&mut self, now_ms: i64) {
-        let started = self.snapshot.started_at;
-        let shown = |now: i64| display::elapsed((now - started) as f64 / 1000.0);
-        let clock_changed = started > 0 && shown(now_ms) != shown(self.now_ms);
+        let before = self.elapsed_seconds().map(display::elapsed);
         self.now_ms = now_ms;
-        let sampling = !self.snapshot.stopped && self.snapshot.version > 0;
-        if sampling {
+        let clock_changed = self.elapsed_seconds().map(display::elapsed) != before;
+        let mut history_changed = false;
+        if !self.snapshot.stopped && self.snapshot.version > 0 {
+            let v = self.snapshot.rate_limit.requests_per_second;
+            // Pushing a value the whole history already holds changes nothing on screen
+            // (all zeros draw as blank; a full constant history stays the same).
+            let all_same = self.rate_history.iter().all(|x| *x == v);
+            history_changed = !(all_same && (v == 0.0 || self.rate_history.len() == RATE_HISTORY));
             if self.rate_history.len() == RATE_HISTORY {
                 self.rate_history.pop_front();
             }
-            self.rate_history
-                .push_back(self.snapshot.rate_limit.requests_per_second);
+            self.rate_history.push_back(v);
         }
         let history_visible = !self.log_fullscreen
             && match self.viewport.layout {
@@ -85,7 +110,7 @@ impl App {
                 LayoutKind::Compact => self.focus == Focus::RateLimit,
                 LayoutKind::TooSmall => false,
             };
-        if clock_changed || (sampling && history_visible) {
+        if clock_changed || (history_changed && history_visible) {
             self.want(Redraw::Data);
         }
     }

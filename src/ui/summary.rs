@@ -1,0 +1,97 @@
+//! The compact layout's two summary lines: rate limit on one, lag, collectors and disk on
+//! the other. Tab shows any of those panes in full.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::display::{bar, bytes, days, elapsed, rate, sig3, thousands};
+use crate::app::{App, Level};
+
+use super::Ctx;
+use super::collectors::worst_first;
+use super::theme::Theme;
+
+fn rate_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let r = &app.snapshot().rate_limit;
+    let f = if r.pool > 0.0 {
+        r.credits_left / r.pool
+    } else {
+        0.0
+    };
+    let (status, alert) = super::rate_limit::status_text(r, true);
+    let mut spans = vec![
+        Span::styled("credits ", theme.title()),
+        Span::styled(bar(f, 8), theme.gauge(f)),
+        Span::raw(format!(
+            " {}/{}  {}/{} req/s  10028: ",
+            sig3(r.credits_left),
+            sig3(r.pool),
+            rate(r.requests_per_second),
+            rate(r.budget_per_second)
+        )),
+        Span::styled(
+            format!("{}/5m", thousands(r.rate_limited_recent as i64)),
+            if r.rate_limited_recent > 0 {
+                theme.error()
+            } else {
+                Default::default()
+            },
+        ),
+    ];
+    if alert {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(status, theme.error()));
+    }
+    Line::from(spans)
+}
+
+fn health_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
+    let m = app.metrics();
+    let mut spans = vec![Span::styled("lag ", theme.title())];
+    match worst_first(&m.health.lag).first() {
+        Some(l) => {
+            spans.push(Span::styled(l.level.label(), theme.level(l.level)));
+            let lag = l.lag_seconds.map(elapsed).unwrap_or_else(|| "never".into());
+            spans.push(Span::raw(format!(" {} {lag}", l.instrument)));
+        }
+        None => spans.push(Span::styled("-", theme.dim())),
+    }
+    let c = &m.health.collectors;
+    let ok = c.iter().filter(|c| c.level == Level::Ok).count();
+    spans.push(Span::styled("  collectors ", theme.title()));
+    let worst = c
+        .iter()
+        .map(|c| c.level)
+        .max_by_key(|l| l.severity())
+        .unwrap_or(Level::Ok);
+    spans.push(Span::styled(
+        format!("{ok}/{} ok", c.len()),
+        theme.level(worst),
+    ));
+    spans.push(Span::styled("  free ", theme.title()));
+    let s = &m.storage;
+    match s.free_bytes {
+        Some(free) => spans.push(Span::raw(bytes(free.min(i64::MAX as u64) as i64))),
+        None => spans.push(Span::styled("?", theme.dim())),
+    }
+    if let Some(d) = s.days_until_full() {
+        spans.push(Span::raw(", full in "));
+        spans.push(Span::styled(
+            days(d),
+            if d < 7.0 {
+                theme.error()
+            } else {
+                Default::default()
+            },
+        ));
+    }
+    Line::from(spans)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
+    let theme = &ctx.theme;
+    let lines = vec![rate_line(app, theme), health_line(app, theme)];
+    frame.render_widget(Paragraph::new(lines), area);
+}

@@ -188,7 +188,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["p"],
         G::Jobs,
         Some("pause"),
-        "pause the selected job (the marked jobs, if any)",
+        "pause the selected job (or the marked jobs)",
     ),
     spec(
         A::Resume,
@@ -196,7 +196,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["r"],
         G::Jobs,
         Some("resume"),
-        "resume the selected job (the marked jobs, if any)",
+        "resume the selected job (or the marked jobs)",
     ),
     spec(
         A::Retry,
@@ -204,7 +204,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["x"],
         G::Jobs,
         Some("retry"),
-        "retry the selected failed job (the marked jobs, if any)",
+        "retry the selected failed job (or the marked jobs)",
     ),
     spec(
         A::Cancel,
@@ -212,7 +212,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["c"],
         G::Jobs,
         Some("cancel"),
-        "cancel the selected job (the marked jobs, if any); asks first",
+        "cancel the selected job (or the marked jobs); asks first",
     ),
     spec(
         A::Mark,
@@ -220,7 +220,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["space"],
         G::Jobs,
         Some("mark"),
-        "mark or unmark the selected job for p, r, x and c",
+        "mark or unmark the selected job for pause, resume, retry and cancel",
     ),
     spec(
         A::PauseAll,

@@ -33,7 +33,8 @@ impl TextFilter {
             .build()
             .map_err(|e| match e {
                 regex::Error::Syntax(s) => {
-                    let last = s.lines().last().unwrap_or("").trim().to_string();
+                    let last = s.lines().last().unwrap_or("").trim();
+                    let last = last.strip_prefix("error: ").unwrap_or(last);
                     format!("invalid regex: {last}")
                 }
                 other => format!("invalid regex: {other}"),
@@ -144,7 +145,7 @@ mod tests {
         assert!(TextFilter::parse("").unwrap().is_none());
         assert!(TextFilter::parse("!").unwrap().is_none());
         let e = TextFilter::parse("BTC-[").unwrap_err();
-        assert!(e.starts_with("invalid regex"), "{e}");
+        assert_eq!(e, "invalid regex: unclosed character class");
     }
 
     #[test]

@@ -123,7 +123,11 @@ impl App {
                 },
                 title: "Cancel?".into(),
                 lines: vec![
-                    format!("Cancel {label} ({eligible} can be cancelled)?"),
+                    if n == 1 {
+                        format!("Cancel {label}?")
+                    } else {
+                        format!("Cancel {label} ({eligible} can be cancelled)?")
+                    },
                     "Running jobs stop after committing their current request.".into(),
                     format!(
                         "Retry ({}) starts them again from their checkpoint.",

@@ -42,8 +42,9 @@ impl App {
             return vec![];
         };
         if let Overlay::Help { scroll } = self.overlay {
-            let last = self.keymap().help().len();
-            let page = self.viewport.height.saturating_sub(6).max(1) as usize;
+            let v = self.viewport;
+            let (_, last) = super::help::shown_lines(self.keymap(), v.width, v.height);
+            let page = v.height.saturating_sub(5).max(1) as usize;
             let to = |s: isize| Overlay::Help {
                 scroll: s.clamp(0, last as isize) as usize,
             };

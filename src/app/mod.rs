@@ -8,6 +8,7 @@ pub mod command_line;
 pub mod display;
 pub mod effect;
 pub mod filter;
+pub mod help;
 pub mod job_commands;
 pub mod jobs_view;
 pub mod key;

@@ -6,39 +6,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::display::truncate;
-use crate::app::{Action, App, Confirm, Keymap};
+use crate::app::help::{help_text, popup_size, wrap};
+use crate::app::{Action, App, Confirm};
 
 use super::Ctx;
 use super::layout::centered;
 
-/// The help text, one string per line: every action under its group with its keys, config
-/// name and description, then how prompts and remapping work.
-pub fn help_text(keymap: &Keymap) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut group = None;
-    for e in keymap.help() {
-        if group != Some(e.group) {
-            if group.is_some() {
-                out.push(String::new());
-            }
-            out.push(e.group.title().to_string());
-            group = Some(e.group);
-        }
-        out.push(format!("  {:<12} {:<15} {}", e.keys, e.name, e.description));
-    }
-    out.push(String::new());
-    out.push(
-        "Prompts (/ and :): Enter applies, Esc cancels, Backspace deletes, ctrl-u clears".into(),
-    );
-    out.push("Remap in the config file, e.g. [keys] pause = \"ctrl-p\"  (names as above)".into());
-    out
-}
-
 pub fn render_help(frame: &mut Frame, app: &App, scroll: usize, ctx: &Ctx) {
     let area = frame.area();
-    let w = area.width.saturating_sub(4).min(110);
-    let h = area.height.saturating_sub(2);
+    let (w, h) = popup_size(area.width, area.height);
     let rect = centered(area, w, h);
     let close = app.keymap().keys_text(Action::Close);
     let block = Block::bordered()
@@ -48,13 +24,15 @@ pub fn render_help(frame: &mut Frame, app: &App, scroll: usize, ctx: &Ctx) {
     let width = inner.width as usize;
     let lines: Vec<Line> = help_text(app.keymap())
         .into_iter()
-        .map(|l| {
-            let text = truncate(&l, width);
-            if !l.starts_with(' ') && !l.is_empty() && !l.contains(':') && !l.contains('=') {
-                Line::styled(text, ctx.theme.title())
-            } else {
-                Line::raw(text)
-            }
+        .flat_map(|l| {
+            let heading = !l.starts_with(' ') && !l.is_empty() && !l.contains(':');
+            wrap(&l, width).into_iter().map(move |t| {
+                if heading {
+                    Line::styled(t, ctx.theme.title())
+                } else {
+                    Line::raw(t)
+                }
+            })
         })
         .collect();
     frame.render_widget(Clear, rect);

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{Action, App, Context, Overlay, Phase, PromptKind};
+use crate::app::{Action, App, Overlay, Phase, PromptKind};
 
 use super::Ctx;
 use super::theme::Theme;
@@ -87,18 +87,9 @@ pub fn line<'a>(app: &App, theme: &Theme, width: usize) -> Line<'a> {
     }
     let pairs = match app.overlay() {
         Overlay::Confirm(_) => {
-            let k = |a| {
-                app.keymap()
-                    .keys(a)
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            };
-            let _ = Context::Dialog;
             vec![
-                (k(Action::Confirm), "yes".to_string()),
-                (k(Action::Deny), "no".to_string()),
+                (keys(app, Action::Confirm), "yes".to_string()),
+                (keys(app, Action::Deny), "no".to_string()),
             ]
         }
         Overlay::Help { .. } => vec![
@@ -112,7 +103,18 @@ pub fn line<'a>(app: &App, theme: &Theme, width: usize) -> Line<'a> {
             let mut hints = main_hints(app);
             let marks = app.jobs_view().marks().len();
             if marks > 0 {
-                hints.insert(0, (format!("{marks} marked"), "p/r/x/c act on them".into()));
+                let keys: Vec<String> =
+                    [Action::Pause, Action::Resume, Action::Retry, Action::Cancel]
+                        .into_iter()
+                        .filter_map(|a| app.keymap().first_key(a))
+                        .collect();
+                hints.insert(
+                    0,
+                    (
+                        format!("{marks} marked:"),
+                        format!("{} act on them", keys.join("/")),
+                    ),
+                );
             }
             hints
         }

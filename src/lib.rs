@@ -5,13 +5,17 @@
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
 pub mod app;
+pub mod backfill;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod exchange;
 pub mod headless;
+pub mod health;
 pub mod jobs;
 pub mod signals;
+pub mod sim;
+pub mod store;
 pub mod telemetry;
 pub mod tui;
 pub mod ui;

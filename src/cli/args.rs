@@ -62,6 +62,52 @@ pub enum Command {
     Config,
     /// List the instruments to backfill: the expiry calendar's prediction per currency
     Instruments(InstrumentsArgs),
+    /// Run the backfill headless: progress on stderr, a summary at the end
+    Run(RunArgs),
+    /// Serve a faithful local Deribit simulator (for tests, demos and dry runs)
+    Sim(crate::sim::SimArgs),
+}
+
+/// What to backfill (shared by `run`, `tui` and `demo`).
+#[derive(Debug, Clone, Args)]
+pub struct BackfillArgs {
+    /// Exchange base URL (or a `deribit-backfill sim`) [default: https://www.deribit.com]
+    #[arg(long, env = "DERIBIT_EXCHANGE_URL", value_name = "URL")]
+    pub exchange_url: Option<String>,
+    /// Pipelines, comma-separated: futures, perpetuals, funding, index, basis [default: all]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub pipelines: Vec<String>,
+    /// Currencies, comma-separated [default: BTC,ETH]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub currencies: Vec<String>,
+    /// Only these instruments: names or globs, comma-separated (e.g. 'BTC-*,ETH-PERPETUAL')
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub instruments: Vec<String>,
+    /// Start: YYYY-MM-DD (UTC) or RFC 3339 [default: each instrument's creation]
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// End (exclusive): YYYY-MM-DD or RFC 3339 [default: now, or the future's expiry]
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// Jobs worked on at once [default: 4]
+    #[arg(long, value_name = "N")]
+    pub parallel: Option<usize>,
+    /// Resume jobs paused in an earlier session (pauses survive restarts otherwise)
+    #[arg(long)]
+    pub resume_paused: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub backfill: BackfillArgs,
+    /// Print the plan (jobs, expected candles, requests, time at the rate budget, disk
+    /// estimate) and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Progress and summary as JSON lines
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -2,14 +2,31 @@
 
 mod args;
 mod instruments;
+mod run;
 
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use args::{Cli, Command, GlobalArgs, InstrumentsArgs};
-use color_eyre::eyre::{Result, eyre};
+pub use args::{BackfillArgs, Cli, Command, GlobalArgs, InstrumentsArgs, RunArgs};
+use color_eyre::eyre::Result;
+pub use instruments::{parse_currencies, parse_range};
+pub use run::EXIT_INCOMPLETE;
 
 use crate::config::{self, Config, Overrides};
+use crate::telemetry::LogMode;
+
+async fn migrate(config: &Config) -> Result<ExitCode> {
+    let url = crate::store::DatabaseUrl::parse(&config.database_url)?;
+    let store = crate::store::connect_url(&url, false).await?;
+    let report = store.migrate().await?;
+    if report.applied.is_empty() {
+        println!("{}: schema is up to date", store.url());
+    } else {
+        println!("{}: applied {}", store.url(), report.applied.join(", "));
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
 
 impl GlobalArgs {
     fn overrides(&self) -> Overrides {
@@ -38,14 +55,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Cli::command().print_help()?;
         return Ok(ExitCode::from(2));
     };
-    let loaded = load_config(&cli.global, Overrides::default())?;
+    let extra = match &command {
+        Command::Run(a) => Overrides {
+            exchange_url: a.backfill.exchange_url.clone(),
+            ..Overrides::default()
+        },
+        _ => Overrides::default(),
+    };
+    let loaded = load_config(&cli.global, extra)?;
+    let mode = match &command {
+        Command::Run(_) => LogMode::Headless,
+        _ => LogMode::Quiet,
+    };
     let _log = crate::telemetry::init(
-        crate::telemetry::LogMode::Quiet,
+        mode,
         Path::new(&loaded.config.log_file),
         loaded.config.no_color,
     )?;
     match command {
-        Command::Migrate => Err(eyre!("migrate needs the store layer")),
+        Command::Migrate => migrate(&loaded.config).await,
+        Command::Run(args) => run::run(&loaded.config, &args).await,
+        Command::Sim(args) => {
+            crate::sim::run_cli(args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config => {
             print_config(&loaded.config, loaded.file.as_deref())?;
             Ok(ExitCode::SUCCESS)

@@ -93,12 +93,12 @@ impl CalendarExpiry {
     }
 
     /// When a contract of this expiry is typically listed: weeklies two Fridays ahead,
-    /// monthlies when they become the third month out, quarterlies a year ahead (BTC-29SEP23
+    /// monthlies two months ahead (BTC-27MAY22 was created 2022-03-25), quarterlies a year ahead (BTC-29SEP23
     /// was created 2022-09-30 08:00Z, at the expiry of the quarterly four quarters before it).
     pub fn typical_listing_ms(&self) -> i64 {
         let listing_date = match self.cycle {
             ExpiryCycle::Weekly => self.date - Duration::days(14),
-            ExpiryCycle::Monthly => last_friday_of_month_offset(self.date, -3),
+            ExpiryCycle::Monthly => last_friday_of_month_offset(self.date, -2),
             ExpiryCycle::Quarterly => last_friday_of_month_offset(self.date, -12),
         };
         expiry_instant_ms(listing_date)

@@ -2,6 +2,7 @@
 //! model. No IO, no async.
 
 pub mod calendar;
+pub mod heartbeat;
 pub mod instrument;
 pub mod job;
 pub mod range;
@@ -9,6 +10,7 @@ pub mod rows;
 pub mod time;
 
 pub use calendar::{CalendarExpiry, ExpiryCycle, SettlementPeriod};
+pub use heartbeat::Heartbeat;
 pub use instrument::{InstrumentKind, InstrumentName, InstrumentNameError};
 pub use job::{Checkpoint, DataStatus, Discovery, InstrumentRecord, JobKey, JobState, Pipeline};
 pub use range::{BucketWindow, TimeRange};

@@ -155,6 +155,14 @@ impl DeribitClient {
         })
     }
 
+    /// The same client (shared limiter and connections) with another retry policy.
+    pub fn with_retry(&self, retry: RetryPolicy) -> Self {
+        Self {
+            retry,
+            ..self.clone()
+        }
+    }
+
     pub fn limiter(&self) -> &Arc<RateLimiter> {
         &self.limiter
     }

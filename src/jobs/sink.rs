@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{Candle, Checkpoint, FundingRate, IndexPrice, Pipeline, TimeRange};
+use crate::domain::{Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, Pipeline, TimeRange};
 
 /// A database failure as the engine reports it (the job fails with this message).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -53,6 +53,10 @@ pub trait JobSink: Send + Sync {
         instrument: &str,
         range: TimeRange,
     ) -> Result<Vec<Candle>, SinkError>;
+
+    /// Records what the exchange has for an instrument (`unavailable` after "instrument not
+    /// found" or no data at all, `available` once data arrived).
+    async fn mark_instrument(&self, instrument: &str, status: DataStatus) -> Result<(), SinkError>;
 
     /// Rebuilds the basis of a currency's futures against its perpetual (only `futures` when
     /// not empty); returns rows written.

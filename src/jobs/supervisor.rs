@@ -16,7 +16,7 @@ use super::plan::JobSpec;
 use super::rate::Ewma;
 use super::snapshot::{EngineSnapshot, EventKind, JobEvent, JobView, Totals};
 use super::worker::{self, WorkerCtx, WorkerMsg};
-use crate::domain::{Checkpoint, JobKey, JobState};
+use crate::domain::{Checkpoint, DataStatus, JobKey, JobState, Pipeline};
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -456,6 +456,18 @@ impl Supervisor {
             (e.spec.key.clone(), e.state, e.rows_written)
         };
         self.persist(idx).await;
+        if matches!(key.pipeline, Pipeline::Futures | Pipeline::Perpetuals) {
+            let status = match &exit {
+                WorkerExit::Done => Some(DataStatus::Available),
+                WorkerExit::Unavailable(_) => Some(DataStatus::Unavailable),
+                _ => None,
+            };
+            if let Some(status) = status
+                && let Err(e) = self.ctx.sink.mark_instrument(&key.instrument, status).await
+            {
+                tracing::warn!(job = %key, "cannot record the instrument's data status: {e}");
+            }
+        }
         let kind = match (&exit, state) {
             (WorkerExit::Done, _) => EventKind::Done {
                 rows: self.entries[idx].checkpoint.rows,
@@ -542,7 +554,7 @@ impl Supervisor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Pipeline, TimeRange};
+    use crate::domain::TimeRange;
 
     fn spec(range: TimeRange) -> JobSpec {
         JobSpec {

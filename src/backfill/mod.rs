@@ -1,0 +1,10 @@
+//! Connects the engine to the exchange and the store: discovery, planning against stored
+//! checkpoints, launch. Shared by `run`, the dashboard and `demo`.
+
+mod session;
+mod sink;
+
+pub use session::{
+    BackfillOptions, HISTORY_START, Prepared, client, launch, prepare, reach, system_clock,
+};
+pub use sink::StoreSink;

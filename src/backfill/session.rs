@@ -1,0 +1,268 @@
+//! Prepares and launches a backfill: reach the exchange, discover instruments, plan against
+//! what is stored, start the engine. Shared by `run`, the dashboard and `demo`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr, eyre};
+use tokio_util::sync::CancellationToken;
+
+use super::sink::StoreSink;
+use crate::config::Config;
+use crate::domain::time::{MINUTE_MS, parse_instant};
+use crate::domain::{Checkpoint, JobKey, JobState, Pipeline, TimeRange};
+use crate::exchange::{ClientConfig, DeribitClient, FetchError, RateLimiter, RetryPolicy};
+use crate::jobs::discover::{Discovered, discover};
+use crate::jobs::{
+    Clock, EngineOptions, EventReceiver, InstrumentFilter, JobsHandle, Plan, PlanRequest, WorkerCtx,
+};
+use crate::store::Store;
+
+/// Where the history starts when no `--start` is given (the simulator's and the real
+/// exchange's earliest perpetual data is from August 2018).
+pub const HISTORY_START: &str = "2018-08-01";
+
+/// What to backfill.
+#[derive(Debug, Clone)]
+pub struct BackfillOptions {
+    pub pipelines: Vec<Pipeline>,
+    pub currencies: Vec<String>,
+    pub instruments: Option<InstrumentFilter>,
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+    pub parallel: usize,
+    /// Resume jobs a previous session paused (pauses survive restarts otherwise).
+    pub resume_paused: bool,
+}
+
+impl BackfillOptions {
+    /// Parses the textual options shared by `run`, `tui` and `demo`.
+    pub fn parse(
+        pipelines: &[String],
+        currencies: &[String],
+        instruments: &[String],
+        start: Option<&str>,
+        end: Option<&str>,
+        parallel: usize,
+    ) -> Result<Self> {
+        let mut ps = Vec::new();
+        for p in pipelines {
+            let p: Pipeline = p.parse().map_err(|e: String| eyre!("--pipelines: {e}"))?;
+            if p == Pipeline::Instruments {
+                continue;
+            }
+            if !ps.contains(&p) {
+                ps.push(p);
+            }
+        }
+        if ps.is_empty() {
+            return Err(eyre!(
+                "--pipelines is empty: choose from futures, perpetuals, funding, index, basis"
+            ));
+        }
+        let currencies = crate::cli::parse_currencies(currencies)?;
+        let filter = if instruments.is_empty() {
+            None
+        } else {
+            Some(InstrumentFilter::new(instruments)?)
+        };
+        let start = start.map(parse_instant).transpose().wrap_err("--start")?;
+        let end = end.map(parse_instant).transpose().wrap_err("--end")?;
+        if let (Some(s), Some(e)) = (start, end) {
+            TimeRange::new(s, e)?;
+        }
+        if parallel == 0 || parallel > crate::jobs::supervisor::MAX_PARALLEL {
+            return Err(eyre!("--parallel {parallel} is out of range: use 1 to 64"));
+        }
+        Ok(Self {
+            pipelines: ps,
+            currencies,
+            instruments: filter,
+            start,
+            end,
+            parallel,
+            resume_paused: false,
+        })
+    }
+}
+
+/// Builds the exchange client with the configured rate budget and retry policy.
+pub fn client(config: &Config) -> Result<DeribitClient> {
+    let b = &config.backfill;
+    let limiter = Arc::new(RateLimiter::new(&config.rate_limit));
+    let cfg = ClientConfig {
+        base_url: config.exchange_url.clone(),
+        timeout: Duration::from_secs(b.request_timeout_seconds),
+        retry: RetryPolicy {
+            max_retries: b.max_retries,
+            base: Duration::from_millis(b.backoff_base_ms),
+            max: Duration::from_millis(b.backoff_max_ms),
+            ..RetryPolicy::default()
+        },
+    };
+    Ok(DeribitClient::new(&cfg, limiter)?)
+}
+
+/// Checks the exchange answers; returns its clock. A plain message when it does not.
+pub async fn reach(client: &DeribitClient, stop: &CancellationToken) -> Result<i64> {
+    // A short policy: an unreachable exchange should be reported in seconds, not minutes.
+    let probe = client.with_retry(RetryPolicy {
+        max_retries: 2,
+        base: Duration::from_millis(300),
+        max: Duration::from_secs(1),
+        ..RetryPolicy::default()
+    });
+    match probe.get_time(stop).await {
+        Ok(t) => Ok(t),
+        Err(FetchError::Interrupted) => Err(eyre!("interrupted")),
+        Err(FetchError::Exchange(e)) => Err(eyre!(
+            "cannot reach the exchange at {}: {} — check --exchange-url (or exchange_url in the config), or run the simulator: `deribit-backfill sim --listen 127.0.0.1:8080` and pass --exchange-url http://127.0.0.1:8080",
+            client.base_url(),
+            e.message
+        )),
+    }
+}
+
+/// Everything needed to start the engine.
+pub struct Prepared {
+    pub plan: Plan,
+    pub checkpoints: HashMap<JobKey, Checkpoint>,
+    pub discovered: Discovered,
+    /// The exchange's clock when planned.
+    pub exchange_now: i64,
+}
+
+impl Prepared {
+    /// Rows and requests still to do, given what is stored.
+    pub fn remaining(&self) -> Plan {
+        let jobs = self
+            .plan
+            .jobs
+            .iter()
+            .filter_map(|j| {
+                let mut j = j.clone();
+                if let Some(cp) = self.checkpoints.get(&j.key) {
+                    if cp.range.start <= j.range.start
+                        && cp.cursor >= j.range.end
+                        && cp.state.is_success()
+                    {
+                        return None;
+                    }
+                    if cp.range.start <= j.range.start && cp.cursor > j.range.start {
+                        let left = TimeRange {
+                            start: cp.cursor.min(j.range.end),
+                            end: j.range.end,
+                        };
+                        let fraction =
+                            left.duration_ms() as f64 / j.range.duration_ms().max(1) as f64;
+                        j.expected_rows = (j.expected_rows as f64 * fraction).round() as i64;
+                        j.expected_requests = (j.expected_requests as f64 * fraction).ceil() as i64;
+                        j.range = left;
+                    }
+                }
+                Some(j)
+            })
+            .collect();
+        Plan { jobs }
+    }
+}
+
+/// Discovers instruments (storing them unless `store_instruments` is false) and plans.
+pub async fn prepare(
+    client: &DeribitClient,
+    store: Option<&Arc<dyn Store>>,
+    options: &BackfillOptions,
+    stop: &CancellationToken,
+) -> Result<Prepared> {
+    let exchange_now = reach(client, stop).await?;
+    let start = options
+        .start
+        .unwrap_or(parse_instant(HISTORY_START).expect("constant"));
+    let end = options.end.unwrap_or(exchange_now).min(exchange_now);
+    let range = TimeRange::new(start, end.max(start))?;
+    let discovered = match discover(client, &options.currencies, &range, stop).await {
+        Ok(d) => d,
+        Err(e) => return Err(eyre!("cannot list the exchange's instruments: {e}")),
+    };
+    tracing::info!(
+        from_api = discovered.from_api,
+        total = discovered.instruments.len(),
+        "instruments discovered"
+    );
+    let mut instruments = discovered.instruments.clone();
+    let mut checkpoints = HashMap::new();
+    if let Some(store) = store {
+        store
+            .upsert_instruments(&instruments)
+            .await
+            .wrap_err("cannot store the instrument list")?;
+        // What earlier runs learned (real creation times, data status) counts too.
+        instruments = store.list_instruments().await?;
+        for cp in store.load_checkpoints().await? {
+            checkpoints.insert(cp.key.clone(), cp);
+        }
+    }
+    let request = PlanRequest {
+        pipelines: options.pipelines.clone(),
+        currencies: options.currencies.clone(),
+        instruments: options.instruments.clone(),
+        start: options.start,
+        end: options.end,
+        now: exchange_now - exchange_now.rem_euclid(MINUTE_MS),
+    };
+    let plan = crate::jobs::plan(&instruments, &request);
+    if options.resume_paused {
+        for cp in checkpoints.values_mut() {
+            if cp.state == JobState::Paused {
+                cp.state = JobState::Queued;
+            }
+        }
+    }
+    Ok(Prepared {
+        plan,
+        checkpoints,
+        discovered,
+        exchange_now,
+    })
+}
+
+/// The real clock in epoch ms.
+pub fn system_clock() -> Clock {
+    Arc::new(|| chrono::Utc::now().timestamp_millis())
+}
+
+/// Starts the engine over a prepared plan.
+pub fn launch(
+    prepared: Prepared,
+    store: Arc<dyn Store>,
+    client: DeribitClient,
+    parallel: usize,
+) -> (JobsHandle, EventReceiver, tokio::task::JoinHandle<()>) {
+    let Prepared {
+        plan,
+        mut checkpoints,
+        ..
+    } = prepared;
+    let ctx = WorkerCtx {
+        sink: Arc::new(StoreSink(store)),
+        client,
+        clock: system_clock(),
+    };
+    let jobs = plan
+        .jobs
+        .into_iter()
+        .map(|spec| {
+            let stored = checkpoints.remove(&spec.key);
+            (spec, stored)
+        })
+        .collect();
+    crate::jobs::start(
+        ctx,
+        EngineOptions {
+            parallel,
+            ..EngineOptions::default()
+        },
+        jobs,
+    )
+}

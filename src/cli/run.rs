@@ -1,0 +1,142 @@
+//! `deribit-backfill run`: the backfill, headless.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use color_eyre::eyre::Result;
+
+use super::args::{BackfillArgs, RunArgs};
+use crate::backfill::{self, BackfillOptions, Prepared};
+use crate::config::Config;
+use crate::headless::{self, HeadlessOptions, format::thousands};
+use crate::store::{self, DatabaseUrl, Store};
+
+/// Exit status when the run stopped before every job ended (interrupted, or jobs paused).
+pub const EXIT_INCOMPLETE: u8 = 3;
+
+/// The options of a backfill from flags over the configuration.
+pub fn options(config: &Config, args: &BackfillArgs) -> Result<BackfillOptions> {
+    let b = &config.backfill;
+    let pick = |flag: &Vec<String>, conf: &Vec<String>| {
+        if flag.is_empty() {
+            conf.clone()
+        } else {
+            flag.clone()
+        }
+    };
+    let mut o = BackfillOptions::parse(
+        &pick(&args.pipelines, &b.pipelines),
+        &pick(&args.currencies, &b.currencies),
+        &args.instruments,
+        args.start.as_deref(),
+        args.end.as_deref(),
+        args.parallel.unwrap_or(b.parallel),
+    )?;
+    o.resume_paused = args.resume_paused;
+    Ok(o)
+}
+
+/// Opens the database only if it already exists, without migrating (for `--dry-run`).
+async fn open_existing(url: &str) -> Option<Arc<dyn Store>> {
+    let url = DatabaseUrl::parse(url).ok()?;
+    if let Some(path) = url.sqlite_path()
+        && !path.exists()
+    {
+        return None;
+    }
+    store::connect_url(&url, false).await.ok()
+}
+
+fn print_plan(prepared: &Prepared, config: &Config, postgres: bool, json: bool) -> Result<()> {
+    let rps = config.rate_limit.requests_per_second() * crate::exchange::SAFETY_FACTOR;
+    let full = prepared.plan.summary(rps, postgres);
+    let left = prepared.remaining().summary(rps, postgres);
+    let mut out = std::io::stdout().lock();
+    if json {
+        let v = serde_json::json!({"type": "plan", "plan": full, "remaining": left,
+            "instruments_discovered": prepared.discovered.instruments.len(),
+            "instruments_from_exchange": prepared.discovered.from_api});
+        writeln!(out, "{v}")?;
+        return Ok(());
+    }
+    let per: Vec<String> = full
+        .jobs_per_pipeline
+        .iter()
+        .map(|(p, n)| format!("{p} {n}"))
+        .collect();
+    writeln!(
+        out,
+        "plan: {} jobs ({}) over {} instruments ({} listed by the exchange, the rest from the expiry calendar)",
+        full.jobs,
+        per.join(", "),
+        prepared.discovered.instruments.len(),
+        prepared.discovered.from_api
+    )?;
+    for (label, s) in [("whole range", &full), ("still to do", &left)] {
+        writeln!(
+            out,
+            "  {label:<12} candles {}, rows {}, requests {}, {} at {:.1} req/s, disk ~{:.2} GB ({})",
+            thousands(s.expected_candles),
+            thousands(s.expected_rows),
+            thousands(s.expected_requests),
+            headless::format::duration(s.seconds_at_budget),
+            rps,
+            s.disk_bytes_estimate / 1e9,
+            if postgres { "postgres" } else { "sqlite" },
+        )?;
+    }
+    writeln!(out, "dry run: nothing was written")?;
+    Ok(())
+}
+
+pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
+    let opts = options(config, &args.backfill)?;
+    let client = backfill::client(config)?;
+    let stop = crate::signals::listen(|name| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{name}: stopping at the next checkpoint (again to exit at once)"
+        );
+    });
+    let postgres = config.database_url.starts_with("postgres");
+    if args.dry_run {
+        let existing = open_existing(&config.database_url).await;
+        let mut prepared = backfill::prepare(&client, None, &opts, &stop).await?;
+        if let Some(store) = &existing
+            && let Ok(cps) = store.load_checkpoints().await
+        {
+            prepared.checkpoints = cps.into_iter().map(|c| (c.key.clone(), c)).collect();
+        }
+        print_plan(&prepared, config, postgres, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = store::connect(&config.database_url).await?;
+    let prepared = backfill::prepare(&client, Some(&store), &opts, &stop).await?;
+    let total_jobs = prepared.plan.jobs.len();
+    tracing::info!(jobs = total_jobs, "backfill starting");
+    let (handle, events, task) = backfill::launch(prepared, store.clone(), client, opts.parallel);
+    drop(events);
+    let clock = backfill::system_clock();
+    let headless_opts = HeadlessOptions {
+        interval: Duration::from_secs(config.backfill.progress_interval_seconds.max(1)),
+        json: args.json,
+    };
+    let outcome = headless::supervise(&handle, &headless_opts, &stop, &clock).await;
+    let _ = task.await;
+    if outcome.snapshot.totals.rows_written > 100_000
+        && let Err(e) = store.analyze().await
+    {
+        tracing::warn!("ANALYZE after the load failed: {e}");
+    }
+    store.close().await;
+    let t = &outcome.snapshot.totals;
+    Ok(if t.all_successful() && !outcome.interrupted {
+        ExitCode::SUCCESS
+    } else if t.failed > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::from(EXIT_INCOMPLETE)
+    })
+}

@@ -1,0 +1,10 @@
+//! Collector health: lag per instrument, heartbeat age per collector, thresholds. Shared by
+//! the dashboard and `status`.
+
+mod level;
+mod report;
+
+pub use level::{Level, Thresholds};
+pub use report::{
+    CollectorRow, HealthReport, LagRow, assess, heartbeat_thresholds, lag_thresholds,
+};

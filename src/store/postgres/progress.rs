@@ -1,0 +1,109 @@
+//! Checkpoints (`backfill_progress`), PostgreSQL flavour.
+
+use chrono::{DateTime, Utc};
+use sqlx::Row;
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+
+use super::time::{to_ms, to_ts};
+use crate::domain::{Checkpoint, JobKey, TimeRange};
+use crate::store::error::StoreError;
+
+const COLUMNS: &str = "pipeline, instrument, range_start, range_end, cursor, state, rows, \
+                       requests, retries, last_error, updated_at";
+
+/// Inserts or replaces a checkpoint on the given connection (inside the caller's transaction).
+pub(crate) async fn save(conn: &mut PgConnection, cp: &Checkpoint) -> Result<(), StoreError> {
+    const W: &str = "backfill_progress";
+    sqlx::query(
+        "INSERT INTO backfill_progress (pipeline, instrument, range_start, range_end, cursor, \
+         state, rows, requests, retries, last_error, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (pipeline, instrument) DO UPDATE SET range_start = EXCLUDED.range_start, \
+         range_end = EXCLUDED.range_end, cursor = EXCLUDED.cursor, state = EXCLUDED.state, \
+         rows = EXCLUDED.rows, requests = EXCLUDED.requests, retries = EXCLUDED.retries, \
+         last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(cp.key.pipeline.as_str())
+    .bind(cp.key.instrument.as_str())
+    .bind(to_ts(W, cp.range.start)?)
+    .bind(to_ts(W, cp.range.end)?)
+    .bind(to_ts(W, cp.cursor)?)
+    .bind(cp.state.as_str())
+    .bind(cp.rows)
+    .bind(cp.requests)
+    .bind(cp.retries)
+    .bind(cp.last_error.as_deref())
+    .bind(to_ts(W, cp.updated_at)?)
+    .execute(conn)
+    .await
+    .map_err(StoreError::db("writing a checkpoint"))?;
+    Ok(())
+}
+
+fn corrupt(reason: String) -> StoreError {
+    StoreError::Corrupt {
+        table: "backfill_progress",
+        reason,
+    }
+}
+
+fn from_row(row: &PgRow) -> Result<Checkpoint, StoreError> {
+    let get = |e: sqlx::Error| corrupt(e.to_string());
+    let pipeline: String = row.try_get("pipeline").map_err(get)?;
+    let state: String = row.try_get("state").map_err(get)?;
+    let ts = |name: &str| -> Result<i64, StoreError> {
+        Ok(to_ms(row.try_get::<DateTime<Utc>, _>(name).map_err(get)?))
+    };
+    Ok(Checkpoint {
+        key: JobKey::new(
+            pipeline.parse().map_err(corrupt)?,
+            row.try_get::<String, _>("instrument").map_err(get)?,
+        ),
+        range: TimeRange::new(ts("range_start")?, ts("range_end")?)
+            .map_err(|e| corrupt(e.to_string()))?,
+        cursor: ts("cursor")?,
+        state: state.parse().map_err(corrupt)?,
+        rows: row.try_get("rows").map_err(get)?,
+        requests: row.try_get("requests").map_err(get)?,
+        retries: row.try_get("retries").map_err(get)?,
+        last_error: row.try_get("last_error").map_err(get)?,
+        updated_at: ts("updated_at")?,
+    })
+}
+
+pub(super) async fn load(pool: &PgPool, key: &JobKey) -> Result<Option<Checkpoint>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM backfill_progress WHERE pipeline = $1 AND instrument = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(key.pipeline.as_str())
+        .bind(key.instrument.as_str())
+        .fetch_optional(pool)
+        .await
+        .map_err(StoreError::db("reading a checkpoint"))?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub(super) async fn load_all(pool: &PgPool) -> Result<Vec<Checkpoint>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM backfill_progress ORDER BY pipeline, instrument");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::db("reading checkpoints"))?;
+    rows.iter().map(from_row).collect()
+}
+
+pub(super) async fn delete(pool: &PgPool, keys: &[JobKey]) -> Result<u64, StoreError> {
+    let pipelines: Vec<&str> = keys.iter().map(|k| k.pipeline.as_str()).collect();
+    let instruments: Vec<&str> = keys.iter().map(|k| k.instrument.as_str()).collect();
+    let n = sqlx::query(
+        "DELETE FROM backfill_progress b USING unnest($1::text[], $2::text[]) AS k(p, i) \
+         WHERE b.pipeline = k.p AND b.instrument = k.i",
+    )
+    .bind(pipelines)
+    .bind(instruments)
+    .execute(pool)
+    .await
+    .map_err(StoreError::db("deleting checkpoints"))?
+    .rows_affected();
+    Ok(n)
+}

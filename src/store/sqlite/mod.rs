@@ -1,0 +1,309 @@
+//! The SQLite store: one file in WAL mode, one writer connection, a few readers.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::SqlitePool;
+
+use crate::domain::{
+    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, InstrumentRecord, JobKey,
+    TimeRange,
+};
+use crate::store::basis_common::expiry_date;
+use crate::store::batch;
+use crate::store::error::StoreError;
+use crate::store::types::{
+    BasisRefresh, CandleTable, Coverage, DataTable, DiskSpace, MigrationReport, TableStats,
+    WriteActivity, WriteStats,
+};
+use crate::store::url::{Backend, DatabaseUrl};
+use crate::store::{Store, check_key};
+
+mod basis;
+pub(crate) mod connect;
+mod instruments;
+mod progress;
+mod read;
+pub(crate) mod series;
+pub(crate) mod stats;
+
+use series::SeriesSpec;
+
+pub(crate) static MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+
+static FUTURES: SeriesSpec = SeriesSpec::new(
+    "futures_ohlcv",
+    "instrument",
+    Some("expiry_date"),
+    &batch::CANDLE_COLUMNS,
+);
+static PERPETUALS: SeriesSpec = SeriesSpec::new(
+    "perpetuals_ohlcv",
+    "instrument",
+    None,
+    &batch::CANDLE_COLUMNS,
+);
+static FUNDING: SeriesSpec =
+    SeriesSpec::new("funding_rates", "instrument", None, &batch::FUNDING_COLUMNS);
+
+/// A SQLite database file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    url: DatabaseUrl,
+    path: PathBuf,
+    write: SqlitePool,
+    read: SqlitePool,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the file `url` names. Does not migrate.
+    pub async fn open(url: DatabaseUrl) -> Result<Self, StoreError> {
+        let path = url
+            .sqlite_path()
+            .ok_or_else(|| StoreError::BadUrl {
+                url: url.to_string(),
+                reason: "not a sqlite:// URL".into(),
+            })?
+            .to_path_buf();
+        let (write, read) = connect::open_pools(&path).await?;
+        tracing::debug!(path = %path.display(), "opened SQLite database");
+        Ok(SqliteStore {
+            url,
+            path,
+            write,
+            read,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    async fn writer(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Sqlite>, StoreError> {
+        self.write
+            .acquire()
+            .await
+            .map_err(StoreError::db("waiting for the writer connection"))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    fn url(&self) -> &DatabaseUrl {
+        &self.url
+    }
+
+    async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        let before: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success")
+                .fetch_all(&self.write)
+                .await
+                .unwrap_or_default();
+        MIGRATOR
+            .run(&self.write)
+            .await
+            .map_err(|e| StoreError::Migrate {
+                reason: e.to_string(),
+            })?;
+        Ok(MigrationReport {
+            applied: MIGRATOR
+                .iter()
+                .filter(|m| !before.contains(&m.version))
+                .map(|m| format!("{} {}", m.version, m.description))
+                .collect(),
+            known: MIGRATOR.iter().count(),
+        })
+    }
+
+    async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    async fn upsert_instruments(
+        &self,
+        records: &[InstrumentRecord],
+    ) -> Result<WriteStats, StoreError> {
+        instruments::upsert(&self.write, records, now_ms()).await
+    }
+
+    async fn list_instruments(&self) -> Result<Vec<InstrumentRecord>, StoreError> {
+        instruments::list(&self.read).await
+    }
+
+    async fn set_instrument_data_status(
+        &self,
+        instrument: &str,
+        status: DataStatus,
+    ) -> Result<bool, StoreError> {
+        instruments::set_data_status(&self.write, instrument, status, now_ms()).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, rows, checkpoint), fields(rows = rows.len()))]
+    async fn upsert_candles(
+        &self,
+        table: CandleTable,
+        instrument: &str,
+        rows: &[Candle],
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<WriteStats, StoreError> {
+        check_key(instrument)?;
+        let (spec, fixed) = match table {
+            CandleTable::Futures => (&FUTURES, Some(expiry_date(instrument)?.to_string())),
+            CandleTable::Perpetuals => (&PERPETUALS, None),
+        };
+        let batch = batch::candles(spec.table, instrument, rows)?;
+        let mut conn = self.writer().await?;
+        series::upsert(
+            &mut conn,
+            spec,
+            instrument,
+            fixed.as_deref(),
+            &batch,
+            checkpoint,
+        )
+        .await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, rows, checkpoint), fields(rows = rows.len()))]
+    async fn upsert_funding(
+        &self,
+        instrument: &str,
+        rows: &[FundingRate],
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<WriteStats, StoreError> {
+        check_key(instrument)?;
+        let batch = batch::funding(instrument, rows)?;
+        let mut conn = self.writer().await?;
+        series::upsert(&mut conn, &FUNDING, instrument, None, &batch, checkpoint).await
+    }
+
+    #[tracing::instrument(level = "debug", skip(self, rows, checkpoint), fields(rows = rows.len()))]
+    async fn upsert_index_prices(
+        &self,
+        currency: &str,
+        rows: &[IndexPrice],
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<WriteStats, StoreError> {
+        check_key(currency)?;
+        let batch = batch::index_prices(currency, rows)?;
+        let mut conn = self.writer().await?;
+        series::upsert_index(&mut conn, currency, &batch, checkpoint).await
+    }
+
+    async fn read_candles(
+        &self,
+        table: CandleTable,
+        instrument: &str,
+        range: TimeRange,
+    ) -> Result<Vec<Candle>, StoreError> {
+        read::candles(&self.read, table, instrument, range).await
+    }
+
+    async fn read_funding(
+        &self,
+        instrument: &str,
+        range: TimeRange,
+    ) -> Result<Vec<FundingRate>, StoreError> {
+        read::funding(&self.read, instrument, range).await
+    }
+
+    async fn read_index_prices(
+        &self,
+        currency: &str,
+        range: TimeRange,
+    ) -> Result<Vec<IndexPrice>, StoreError> {
+        read::index_prices(&self.read, currency, range).await
+    }
+
+    async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StoreError> {
+        let mut conn = self.writer().await?;
+        progress::save(&mut conn, checkpoint).await
+    }
+
+    async fn load_checkpoint(&self, key: &JobKey) -> Result<Option<Checkpoint>, StoreError> {
+        progress::load(&self.read, key).await
+    }
+
+    async fn load_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        progress::load_all(&self.read).await
+    }
+
+    async fn delete_checkpoints(&self, keys: &[JobKey]) -> Result<u64, StoreError> {
+        progress::delete(&self.write, keys).await
+    }
+
+    async fn refresh_basis(&self, futures: Option<&[String]>) -> Result<BasisRefresh, StoreError> {
+        basis::refresh(&self.write, futures).await
+    }
+
+    async fn basis_history(
+        &self,
+        future: &str,
+        range: Option<TimeRange>,
+    ) -> Result<Vec<BasisPoint>, StoreError> {
+        basis::history(&self.read, future, range).await
+    }
+
+    async fn latest_basis(&self, now_ms: i64) -> Result<Vec<(String, BasisPoint)>, StoreError> {
+        basis::latest(&self.read, now_ms).await
+    }
+
+    async fn table_stats(&self) -> Result<Vec<TableStats>, StoreError> {
+        stats::table_stats(&self.read).await
+    }
+
+    async fn instrument_rows(&self, table: DataTable) -> Result<Vec<(String, i64)>, StoreError> {
+        stats::instrument_rows(&self.read, table).await
+    }
+
+    async fn latest_timestamp(
+        &self,
+        table: DataTable,
+        instrument: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        stats::latest_timestamp(&self.read, table, instrument).await
+    }
+
+    async fn coverage(&self, table: DataTable) -> Result<Vec<Coverage>, StoreError> {
+        stats::coverage(&self.read, table).await
+    }
+
+    async fn free_space(&self) -> Result<Option<DiskSpace>, StoreError> {
+        Ok(stats::free_space(&self.path))
+    }
+
+    async fn write_activity(&self) -> Result<Vec<WriteActivity>, StoreError> {
+        stats::write_activity(&self.read).await
+    }
+
+    async fn analyze(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA analysis_limit = 1000")
+            .execute(&self.write)
+            .await
+            .map_err(StoreError::db("analyzing"))?;
+        sqlx::query("ANALYZE")
+            .execute(&self.write)
+            .await
+            .map_err(StoreError::db("analyzing"))?;
+        Ok(())
+    }
+
+    async fn count_rows(
+        &self,
+        table: DataTable,
+        instrument: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        stats::count_rows(&self.read, table, instrument).await
+    }
+}

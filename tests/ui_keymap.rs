@@ -31,11 +31,13 @@ fn help_lists_every_action_with_its_keys() {
 
 #[test]
 fn remapped_keys_show_in_help_and_hints() {
-    let mut config = Config::default();
-    config.keys = BTreeMap::from([
-        ("pause".to_string(), "ctrl-p".to_string()),
-        ("help".to_string(), "f1".to_string()),
-    ]);
+    let config = Config {
+        keys: BTreeMap::from([
+            ("pause".to_string(), "ctrl-p".to_string()),
+            ("help".to_string(), "f1".to_string()),
+        ]),
+        ..Config::default()
+    };
     let mut app = app_for(&config, sample::NOW_MS).unwrap();
     app.update(Msg::Resize(ui::viewport(120, 40)));
     let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
@@ -62,11 +64,13 @@ fn remapped_keys_show_in_help_and_hints() {
 
 #[test]
 fn a_bad_keys_table_is_refused_with_the_fix() {
-    let mut config = Config::default();
-    config.keys = BTreeMap::from([
-        ("pasue".to_string(), "p".to_string()),
-        ("retry".to_string(), "r".to_string()),
-    ]);
+    let config = Config {
+        keys: BTreeMap::from([
+            ("pasue".to_string(), "p".to_string()),
+            ("retry".to_string(), "r".to_string()),
+        ]),
+        ..Config::default()
+    };
     let err = app_for(&config, 0).unwrap_err().to_string();
     insta::assert_snapshot!("bad_keys_error", err);
     assert!(err.contains("did you mean \"pause\""), "{err}");

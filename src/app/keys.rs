@@ -142,7 +142,11 @@ impl App {
                 return vec![Effect::ScrollLog(scroll)];
             }
             Focus::Collectors => {
-                let len = self.metrics.health.lag.len() + self.metrics.health.collectors.len();
+                let len = self
+                    .metrics
+                    .health
+                    .as_ref()
+                    .map_or(0, |h| h.lag.len() + 2 * h.collectors.len());
                 self.collectors_scroll = step(self.collectors_scroll, delta, len);
             }
             Focus::Storage => {

@@ -57,10 +57,11 @@ impl App {
                 }
                 return vec![];
             }
-            _ => match key.typed_char() {
-                Some(c) => prompt.text.push(c),
-                None => {}
-            },
+            _ => {
+                if let Some(c) = key.typed_char() {
+                    prompt.text.push(c);
+                }
+            }
         }
         if prompt.kind == PromptKind::Filter {
             prompt.error = self.apply_filter(&prompt.text).err();

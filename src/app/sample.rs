@@ -8,7 +8,10 @@ use crate::domain::{JobKey, JobState, Pipeline, TimeRange};
 use crate::exchange::RateLimitSnapshot;
 use crate::jobs::{EngineSnapshot, JobView, Totals};
 
-use super::metrics::{Collector, Health, Lag, Level, Metrics, Storage, TableStats};
+use super::metrics::{Metrics, Storage};
+use crate::domain::Heartbeat;
+use crate::health::assess;
+use crate::store::{DataTable, DiskSpace, TableStats};
 
 /// The fixed "now": 2025-11-24 16:00:00 UTC.
 pub const NOW_MS: i64 = 1_764_000_000_000;
@@ -235,57 +238,60 @@ pub fn rate_series() -> Vec<f64> {
 
 /// The sample metrics.
 pub fn metrics() -> Metrics {
-    let h = HealthConfig::default();
-    let t = |name: &str, rows, est, bytes| TableStats {
-        name: name.into(),
+    let t = |table, rows, bytes, bytes_exact| TableStats {
+        table,
         rows,
-        rows_estimated: est,
+        estimated_rows: None,
         bytes,
+        bytes_exact,
     };
+    let beat = |id: &str, host: &str, pid, age_ms: i64, rows, err: Option<&str>| Heartbeat {
+        collector_id: id.into(),
+        host: host.into(),
+        pid,
+        started_at: NOW_MS - 86_400_000,
+        last_beat_at: NOW_MS - age_ms,
+        instruments: vec!["BTC-PERPETUAL".into(), "ETH-PERPETUAL".into()],
+        rows_written: rows,
+        last_error: err.map(String::from),
+    };
+    let minute_end = |lag_s: i64| Some(NOW_MS - 60_000 - lag_s * 1000);
+    let latest = [
+        ("BTC-PERPETUAL".to_string(), minute_end(35)),
+        ("ETH-PERPETUAL".to_string(), minute_end(1_045)),
+        ("BTC-27DEC24".to_string(), minute_end(200)),
+        ("ETH-27DEC24".to_string(), None),
+    ];
+    let beats = [
+        beat("c-7f3a", "ingest-1", 4242, 4_000, 1_234_567, None),
+        beat(
+            "c-9b1c",
+            "ingest-2",
+            977,
+            1_500_000,
+            88_000,
+            Some("connection reset by peer"),
+        ),
+    ];
     Metrics {
         version: 1,
-        sampled_at: Some(NOW_MS - 2_000),
+        sampled_at: Some(NOW_MS),
         storage: Storage {
             tables: vec![
-                t("futures_ohlcv", 12_345_678, false, Some(728_000_000)),
-                t("perpetuals_ohlcv", 4_321_000, false, Some(255_100_000)),
-                t("funding_rates", 52_011, false, Some(4_100_000)),
-                t("index_prices", 1_000_450, false, Some(60_200_000)),
-                t("futures_basis_spread", 903_000, true, None),
-                t("instruments", 412, false, Some(65_536)),
-                t("backfill_progress", 20, false, Some(16_384)),
+                t(DataTable::Futures, 12_345_678, Some(728_000_000), true),
+                t(DataTable::Perpetuals, 4_321_000, Some(255_100_000), true),
+                t(DataTable::Funding, 52_011, Some(4_100_000), true),
+                t(DataTable::Index, 1_000_450, Some(60_200_000), false),
+                t(DataTable::Basis, 903_000, None, false),
             ],
-            free_bytes: Some(40_200_000_000),
+            disk: Some(DiskSpace {
+                path: "data".into(),
+                available_bytes: 40_200_000_000,
+                total_bytes: 100_000_000_000,
+            }),
             write_rate_bytes_per_day: Some(1_500_000_000.0),
         },
-        health: Health {
-            lag: vec![
-                Lag::new("BTC-PERPETUAL", Some(35.0), &h),
-                Lag::new("ETH-PERPETUAL", Some(1_045.0), &h),
-                Lag::new("BTC-27DEC24", Some(200.0), &h),
-                Lag::new("ETH-27DEC24", None, &h),
-            ],
-            collectors: vec![
-                Collector {
-                    id: "c-7f3a".into(),
-                    host: "ingest-1".into(),
-                    pid: Some(4242),
-                    heartbeat_age_seconds: Some(4.0),
-                    level: Level::Ok,
-                    rows_written: 1_234_567,
-                    last_error: None,
-                },
-                Collector {
-                    id: "c-9b1c".into(),
-                    host: "ingest-2".into(),
-                    pid: Some(977),
-                    heartbeat_age_seconds: Some(1_500.0),
-                    level: Collector::level_for(Some(1_500.0), &h),
-                    rows_written: 88_000,
-                    last_error: Some("connection reset by peer".into()),
-                },
-            ],
-        },
+        health: Some(assess(NOW_MS, &latest, &beats, &HealthConfig::default())),
     }
 }
 

@@ -16,9 +16,9 @@ impl App {
                     self.lagging = self
                         .metrics
                         .health
-                        .lag
                         .iter()
-                        .filter(|l| l.level.is_lagging())
+                        .flat_map(|h| &h.lag)
+                        .filter(|l| l.level >= crate::health::Level::Warning)
                         .map(|l| l.instrument.clone())
                         .collect();
                     self.refresh_jobs();

@@ -1,59 +1,65 @@
 //! The collectors pane: realtime lag per instrument, worst first, with the thresholds; then
-//! each collector's heartbeat age, rows written and last error. Levels are text (`ok`, `WARN`,
-//! `CRIT`, `?`) as well as colour.
+//! each collector's heartbeat age, rows written and last error (from `health::assess`).
+//! Levels are text (`ok`, `WARN`, `CRIT`, `?`) as well as colour.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
 use crate::app::display::{elapsed, thousands, threshold, truncate};
-use crate::app::{App, Focus, Lag, Level};
+use crate::app::{App, Focus};
+use crate::health::{Level, Thresholds, heartbeat_thresholds, lag_thresholds};
 
 use super::Ctx;
 use super::theme::Theme;
 
-/// Lag entries, worst first: by level, then by lag, then by name.
-pub fn worst_first(lag: &[Lag]) -> Vec<&Lag> {
-    let mut v: Vec<&Lag> = lag.iter().collect();
-    v.sort_by(|a, b| {
-        b.level
-            .severity()
-            .cmp(&a.level.severity())
-            .then(
-                b.lag_seconds
-                    .unwrap_or(f64::INFINITY)
-                    .total_cmp(&a.lag_seconds.unwrap_or(f64::INFINITY)),
-            )
-            .then(a.instrument.cmp(&b.instrument))
-    });
-    v
+/// A level as a short word that reads without colour.
+pub fn label(l: Level) -> &'static str {
+    match l {
+        Level::Ok => "ok",
+        Level::Unknown => "?",
+        Level::Warning => "WARN",
+        Level::Critical => "CRIT",
+    }
+}
+
+pub fn level<'a>(l: Level, theme: &Theme) -> Span<'a> {
+    Span::styled(format!("{:<4}", label(l)), theme.level(l))
 }
 
 fn age(seconds: Option<f64>) -> String {
     seconds.map(elapsed).unwrap_or_else(|| "never".into())
 }
 
-fn level<'a>(l: Level, theme: &Theme) -> Span<'a> {
-    Span::styled(format!("{:<4}", l.label()), theme.level(l))
+fn limits(t: &Thresholds) -> String {
+    format!(
+        "warn {}, crit {}",
+        threshold(t.warning_seconds.round() as u64),
+        threshold(t.critical_seconds.round() as u64)
+    )
 }
 
 pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
-    let h = app.health();
-    let m = &app.metrics().health;
+    let report = app.metrics().health.as_ref();
+    let (lag_t, beat_t) = match report {
+        Some(r) => (r.lag_thresholds, r.heartbeat_thresholds),
+        None => (
+            lag_thresholds(app.health()),
+            heartbeat_thresholds(app.health()),
+        ),
+    };
     let mut out = Vec::new();
     out.push(Line::styled(
-        format!(
-            "Lag (warn {}, crit {})",
-            threshold(h.lag_warning_seconds),
-            threshold(h.lag_critical_seconds)
-        ),
+        format!("Lag ({})", limits(&lag_t)),
         theme.title(),
     ));
-    if m.lag.is_empty() {
+    let lag = report.map(|r| r.lag.as_slice()).unwrap_or_default();
+    if lag.is_empty() {
         out.push(Line::styled("  no lag measured yet", theme.dim()));
     }
     let name_w = width.saturating_sub(4 + 1 + 1 + 8).clamp(8, 20);
-    for l in worst_first(&m.lag) {
+    // The report lists the worst first.
+    for l in lag {
         out.push(Line::from(vec![
             level(l.level, theme),
             Span::raw(format!(
@@ -64,31 +70,28 @@ pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         ]));
     }
     out.push(Line::styled(
-        format!(
-            "Heartbeats (warn {}, crit {})",
-            threshold(h.heartbeat_warning_seconds),
-            threshold(h.heartbeat_critical_seconds)
-        ),
+        format!("Heartbeats ({})", limits(&beat_t)),
         theme.title(),
     ));
-    if m.collectors.is_empty() {
+    let collectors = report.map(|r| r.collectors.as_slice()).unwrap_or_default();
+    if collectors.is_empty() {
         out.push(Line::styled("  no collector heartbeats", theme.dim()));
     }
     let room = width.saturating_sub(5);
-    for c in &m.collectors {
-        let pid = c.pid.map(|p| format!(":{p}")).unwrap_or_default();
-        let who = format!(" {} {}{pid}", c.id, c.host);
+    for c in collectors {
+        let h = &c.heartbeat;
+        let who = format!(" {} {}:{}", h.collector_id, h.host, h.pid);
         let beat = format!(
             "beat {} ago, {} rows",
-            age(c.heartbeat_age_seconds),
-            thousands(c.rows_written)
+            age(Some(c.age_seconds)),
+            thousands(h.rows_written)
         );
         out.push(Line::from(vec![
             level(c.level, theme),
             Span::raw(truncate(&who, room + 1)),
         ]));
         out.push(Line::raw(format!("     {}", truncate(&beat, room))));
-        if let Some(e) = &c.last_error {
+        if let Some(e) = &h.last_error {
             out.push(Line::from(vec![
                 Span::raw("     "),
                 Span::styled(truncate(&format!("error: {e}"), room), theme.error()),
@@ -100,38 +103,14 @@ pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
     let theme = &ctx.theme;
-    let kind = ctx.kind;
     let block = super::panes::block(
         Line::from("Collectors"),
         app.focus() == Focus::Collectors,
-        kind,
+        ctx.kind,
         theme,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let lines = lines(app, theme, inner.width as usize);
     super::panes::scrolled(frame, inner, lines, app.collectors_scroll());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::HealthConfig;
-
-    #[test]
-    fn worst_first_orders_by_level_then_lag() {
-        let h = HealthConfig::default();
-        let lag = vec![
-            Lag::new("OK-BIG", Some(100.0), &h),
-            Lag::new("CRIT", Some(1000.0), &h),
-            Lag::new("UNKNOWN", None, &h),
-            Lag::new("WARN", Some(200.0), &h),
-            Lag::new("OK-SMALL", Some(5.0), &h),
-        ];
-        let names: Vec<&str> = worst_first(&lag)
-            .iter()
-            .map(|l| l.instrument.as_str())
-            .collect();
-        assert_eq!(names, ["CRIT", "WARN", "UNKNOWN", "OK-BIG", "OK-SMALL"]);
-    }
 }

@@ -60,7 +60,7 @@ struct FollowFormatter {
 impl FollowFormatter {
     /// Style and fixed-width label for a level (`log::Level::as_str`).
     fn level_style(&self, level: &str) -> (Style, &'static str) {
-        use crate::app::Level as L;
+        use crate::health::Level as L;
         match level {
             "ERROR" => (self.theme.level(L::Critical), "ERROR"),
             "WARN" => (self.theme.level(L::Warning), "WARN "),

@@ -1,5 +1,6 @@
 //! The rows-and-disk pane: rows and bytes per table, free space, growth per day and the days
-//! until the disk is full at that rate. Estimated row counts (Postgres statistics) carry `~`.
+//! until the disk is full at that rate. Rows are the store's exact counts; sizes extrapolated
+//! from a sample of pages carry `~`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -19,21 +20,24 @@ pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         out.push(Line::styled("waiting for the first sample", theme.dim()));
         return out;
     }
-    let rows: Vec<String> = s
-        .tables
-        .iter()
-        .map(|t| {
-            let n = thousands(t.rows);
-            if t.rows_estimated { format!("~{n}") } else { n }
-        })
-        .collect();
+    let rows: Vec<String> = s.tables.iter().map(|t| thousands(t.rows)).collect();
+    // Extrapolated sizes (large SQLite tables are sampled) carry `~`.
     let sizes: Vec<String> = s
         .tables
         .iter()
-        .map(|t| t.bytes.map(bytes).unwrap_or_else(|| "-".into()))
+        .map(|t| match t.bytes {
+            Some(b) if t.bytes_exact => bytes(b),
+            Some(b) => format!("~{}", bytes(b)),
+            None => "-".into(),
+        })
         .collect();
     let rows_w = rows.iter().map(String::len).max().unwrap_or(0).max(4);
-    let size_w = sizes.iter().map(String::len).max().unwrap_or(0).max(4);
+    let size_w = sizes
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(4);
     let name_w = width.saturating_sub(rows_w + size_w + 2).max(6);
     out.push(Line::styled(
         format!(
@@ -45,12 +49,12 @@ pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     for ((t, rows), size) in s.tables.iter().zip(&rows).zip(&sizes) {
         out.push(Line::raw(format!(
             "{:<name_w$} {rows:>rows_w$} {size:>size_w$}",
-            truncate(&t.name, name_w)
+            truncate(t.table.name(), name_w)
         )));
     }
     let total = s.total_bytes().map(bytes).unwrap_or_else(|| "?".into());
     let free = s
-        .free_bytes
+        .free_bytes()
         .map(|b| bytes(b.min(i64::MAX as u64) as i64))
         .unwrap_or_else(|| "? (not measured)".into());
     out.push(Line::raw(format!("total {total}, disk free {free}")));

@@ -6,11 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::app::App;
 use crate::app::display::{bar, bytes, days, elapsed, rate, sig3, thousands};
-use crate::app::{App, Level};
+use crate::health::Level;
 
 use super::Ctx;
-use super::collectors::worst_first;
+use super::collectors::label;
 use super::theme::Theme;
 
 fn rate_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
@@ -49,30 +50,27 @@ fn rate_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
 
 fn health_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
     let m = app.metrics();
+    let report = m.health.as_ref();
     let mut spans = vec![Span::styled("lag ", theme.title())];
-    match worst_first(&m.health.lag).first() {
+    match report.and_then(|r| r.lag.first()) {
         Some(l) => {
-            spans.push(Span::styled(l.level.label(), theme.level(l.level)));
+            spans.push(Span::styled(label(l.level), theme.level(l.level)));
             let lag = l.lag_seconds.map(elapsed).unwrap_or_else(|| "never".into());
             spans.push(Span::raw(format!(" {} {lag}", l.instrument)));
         }
         None => spans.push(Span::styled("-", theme.dim())),
     }
-    let c = &m.health.collectors;
+    let c = report.map(|r| r.collectors.as_slice()).unwrap_or_default();
     let ok = c.iter().filter(|c| c.level == Level::Ok).count();
     spans.push(Span::styled("  collectors ", theme.title()));
-    let worst = c
-        .iter()
-        .map(|c| c.level)
-        .max_by_key(|l| l.severity())
-        .unwrap_or(Level::Ok);
+    let worst = c.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
     spans.push(Span::styled(
         format!("{ok}/{} ok", c.len()),
         theme.level(worst),
     ));
     spans.push(Span::styled("  free ", theme.title()));
     let s = &m.storage;
-    match s.free_bytes {
+    match s.free_bytes() {
         Some(free) => spans.push(Span::raw(bytes(free.min(i64::MAX as u64) as i64))),
         None => spans.push(Span::styled("?", theme.dim())),
     }

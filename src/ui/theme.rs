@@ -3,8 +3,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-use crate::app::Level;
 use crate::domain::JobState;
+use crate::health::Level;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Theme {

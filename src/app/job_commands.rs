@@ -137,10 +137,14 @@ impl App {
             });
             return vec![];
         }
-        self.flash_info(format!(
-            "{} sent to {label} ({eligible} eligible)",
-            past(command)
-        ));
+        if n == 1 {
+            self.flash_info(format!("{} sent to {label}", past(command)));
+        } else {
+            self.flash_info(format!(
+                "{} sent to {label} ({eligible} eligible)",
+                past(command)
+            ));
+        }
         vec![Effect::Command { selector, command }]
     }
 }

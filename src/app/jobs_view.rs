@@ -2,13 +2,13 @@
 //! one is selected, which are marked, and the scroll position. The selection follows the job,
 //! not the row number, so re-sorting or a new snapshot never moves it to another job.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use crate::domain::{JobKey, JobState};
 use crate::jobs::JobView;
 
 use super::filter::{QuickFilter, TextFilter};
-use super::sort::Sort;
+use super::sort::{NaturalKey, Sort};
 
 #[derive(Debug, Clone, Default)]
 pub struct JobsView {
@@ -23,6 +23,8 @@ pub struct JobsView {
     /// First visible row.
     offset: usize,
     marks: HashSet<JobKey>,
+    /// Name order per job, parsed once (job keys never change).
+    natural: HashMap<JobKey, NaturalKey>,
 }
 
 impl JobsView {
@@ -36,7 +38,13 @@ impl JobsView {
             })
             .collect();
         let sort = self.sort;
-        visible.sort_by(|&a, &b| sort.compare(&jobs[a], &jobs[b]));
+        for j in jobs {
+            if !self.natural.contains_key(&j.key) {
+                self.natural.insert(j.key.clone(), NaturalKey::of(&j.key));
+            }
+        }
+        let natural: Vec<&NaturalKey> = jobs.iter().map(|j| &self.natural[&j.key]).collect();
+        visible.sort_by(|&a, &b| sort.compare_with(&jobs[a], &jobs[b], natural[a].cmp(natural[b])));
         self.visible = visible;
         let found = self
             .selected_key

@@ -129,9 +129,39 @@ fn by_f64(a: f64, b: f64) -> Ordering {
     a.partial_cmp(&b).unwrap_or(Ordering::Equal)
 }
 
+/// How jobs are ordered by name: pipeline, then currency, then expiry (so futures read
+/// chronologically: 10OCT25 before 14NOV25 before 9JAN26), then the name itself.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NaturalKey {
+    pipeline: crate::domain::Pipeline,
+    base: String,
+    expiry: Option<chrono::NaiveDate>,
+    name: String,
+}
+
+impl NaturalKey {
+    pub fn of(key: &crate::domain::JobKey) -> Self {
+        let parsed = crate::domain::InstrumentName::parse(&key.instrument).ok();
+        Self {
+            pipeline: key.pipeline,
+            base: parsed
+                .as_ref()
+                .map(|p| p.base.clone())
+                .unwrap_or_else(|| key.instrument.clone()),
+            expiry: parsed.and_then(|p| p.expiry),
+            name: key.instrument.clone(),
+        }
+    }
+}
+
 impl Sort {
     /// Compares two jobs by the column in the chosen direction, then by key (always A→Z).
     pub fn compare(&self, a: &JobView, b: &JobView) -> Ordering {
+        self.compare_with(a, b, a.key.cmp(&b.key))
+    }
+
+    /// Like [`Sort::compare`], with `by_name` as the name order (see [`NaturalKey`]).
+    pub fn compare_with(&self, a: &JobView, b: &JobView, by_name: Ordering) -> Ordering {
         let primary = match self.column {
             SortColumn::Job => Ordering::Equal,
             SortColumn::State => urgency(a.state).cmp(&urgency(b.state)),
@@ -154,7 +184,7 @@ impl Sort {
                 (None, None) => Ordering::Equal,
             },
         };
-        let key = || a.key.cmp(&b.key);
+        let key = || by_name;
         match (self.column, self.dir) {
             (SortColumn::Job, SortDir::Desc) => key().reverse(),
             (_, SortDir::Asc) => primary.then_with(key),
@@ -233,6 +263,19 @@ mod tests {
             },
         );
         assert_eq!(got, ["B", "C", "A"]);
+    }
+
+    #[test]
+    fn natural_order_reads_futures_by_expiry() {
+        use crate::domain::{JobKey, Pipeline};
+        let k = |i: &str| NaturalKey::of(&JobKey::new(Pipeline::Futures, i));
+        assert!(k("BTC-10OCT25") < k("BTC-14NOV25"));
+        assert!(k("BTC-14NOV25") < k("BTC-9JAN26"), "by date, not by text");
+        assert!(k("BTC-9JAN26") < k("ETH-10OCT25"), "currency first");
+        assert!(
+            NaturalKey::of(&JobKey::new(Pipeline::Futures, "ZZZ"))
+                < NaturalKey::of(&JobKey::new(Pipeline::Perpetuals, "AAA"))
+        );
     }
 
     #[test]

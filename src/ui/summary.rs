@@ -61,13 +61,17 @@ fn health_line<'a>(app: &App, theme: &Theme) -> Line<'a> {
         None => spans.push(Span::styled("-", theme.dim())),
     }
     let c = report.map(|r| r.collectors.as_slice()).unwrap_or_default();
-    let ok = c.iter().filter(|c| c.level == Level::Ok).count();
     spans.push(Span::styled("  collectors ", theme.title()));
-    let worst = c.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
-    spans.push(Span::styled(
-        format!("{ok}/{} ok", c.len()),
-        theme.level(worst),
-    ));
+    if c.is_empty() {
+        spans.push(Span::styled("-", theme.dim()));
+    } else {
+        let ok = c.iter().filter(|c| c.level == Level::Ok).count();
+        let worst = c.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
+        spans.push(Span::styled(
+            format!("{ok}/{} ok", c.len()),
+            theme.level(worst),
+        ));
+    }
     spans.push(Span::styled("  free ", theme.title()));
     let s = &m.storage;
     match s.free_bytes() {

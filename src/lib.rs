@@ -4,6 +4,7 @@
 //! Layers (dependencies point down only), as DESIGN.md shows:
 //! `cli` → `tui`/`headless` → `ui` → `app` → `jobs` → `exchange` | `store` → `domain`; `sim` beside.
 
+pub mod app;
 pub mod backfill;
 pub mod cli;
 pub mod config;
@@ -16,3 +17,5 @@ pub mod signals;
 pub mod sim;
 pub mod store;
 pub mod telemetry;
+pub mod tui;
+pub mod ui;

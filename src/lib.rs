@@ -7,6 +7,7 @@
 pub mod app;
 pub mod backfill;
 pub mod cli;
+pub mod collector;
 pub mod config;
 pub mod domain;
 pub mod exchange;

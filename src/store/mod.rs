@@ -20,8 +20,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, InstrumentRecord, JobKey,
-    TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Heartbeat, IndexPrice,
+    InstrumentRecord, JobKey, TimeRange,
 };
 
 mod basis_common;
@@ -186,6 +186,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// sampling limit); run after large loads.
     async fn analyze(&self) -> Result<(), StoreError>;
 
+    // ---- collectors ---------------------------------------------------------------------------
+
+    /// Inserts or replaces a collector's heartbeat (one row per collector).
+    async fn beat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError>;
+
+    /// Every collector's latest heartbeat, by id.
+    async fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError>;
+
+    /// Removes a collector's heartbeat (it stopped on purpose); whether it existed.
+    async fn forget_collector(&self, collector_id: &str) -> Result<bool, StoreError>;
+
     /// Exact `count(*)` of a table, or of one instrument in it. Costs a scan: for verification,
     /// not for the dashboard.
     async fn count_rows(
@@ -232,4 +243,9 @@ pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
         instrument: key.to_string(),
         reason: reason.to_string(),
     })
+}
+
+/// The `instruments` column of `collector_heartbeats`: names joined by commas.
+pub(crate) fn split_instruments(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
 }

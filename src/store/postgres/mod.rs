@@ -6,8 +6,8 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::PgPool;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, InstrumentRecord, JobKey,
-    TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Heartbeat, IndexPrice,
+    InstrumentRecord, JobKey, TimeRange,
 };
 use crate::store::basis_common::expiry_date;
 use crate::store::batch;
@@ -20,6 +20,7 @@ use crate::store::url::{Backend, DatabaseUrl};
 use crate::store::{Store, check_key};
 
 mod basis;
+mod heartbeats;
 pub(crate) mod connect;
 mod copy;
 mod instruments;
@@ -270,6 +271,18 @@ impl Store for PgStore {
         .await
         .map_err(StoreError::db("analyzing"))?;
         Ok(())
+    }
+
+    async fn beat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        heartbeats::beat(&self.pool, heartbeat).await
+    }
+
+    async fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        heartbeats::list(&self.pool).await
+    }
+
+    async fn forget_collector(&self, collector_id: &str) -> Result<bool, StoreError> {
+        heartbeats::forget(&self.pool, collector_id).await
     }
 
     async fn count_rows(

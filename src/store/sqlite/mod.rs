@@ -7,8 +7,8 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqlitePool;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, InstrumentRecord, JobKey,
-    TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Heartbeat, IndexPrice,
+    InstrumentRecord, JobKey, TimeRange,
 };
 use crate::store::basis_common::expiry_date;
 use crate::store::batch;
@@ -21,6 +21,7 @@ use crate::store::url::{Backend, DatabaseUrl};
 use crate::store::{Store, check_key};
 
 mod basis;
+mod heartbeats;
 pub(crate) mod connect;
 mod instruments;
 mod progress;
@@ -297,6 +298,18 @@ impl Store for SqliteStore {
             .await
             .map_err(StoreError::db("analyzing"))?;
         Ok(())
+    }
+
+    async fn beat(&self, heartbeat: &Heartbeat) -> Result<(), StoreError> {
+        heartbeats::beat(&self.write, heartbeat).await
+    }
+
+    async fn heartbeats(&self) -> Result<Vec<Heartbeat>, StoreError> {
+        heartbeats::list(&self.read).await
+    }
+
+    async fn forget_collector(&self, collector_id: &str) -> Result<bool, StoreError> {
+        heartbeats::forget(&self.write, collector_id).await
     }
 
     async fn count_rows(

@@ -34,6 +34,15 @@ use crate::store::batch::{IndexBatch, SeriesBatch, source_priority_sql};
 use crate::store::error::StoreError;
 use crate::store::types::WriteStats;
 
+/// Starts a row-batch transaction whose COMMIT does not wait for the WAL flush (same round
+/// trip as BEGIN). A crash of the server or the machine may lose the last few hundred
+/// milliseconds of batches, never half of one: rows and their checkpoint commit together, so
+/// the next start resumes from the last surviving checkpoint and re-fetches the rest
+/// (idempotently). Measured with fsync on: waiting for the flush of every 5,000-row batch
+/// cost a third of the first-load throughput. Everything else (instruments, checkpoints saved
+/// on their own, such as a pause) commits synchronously.
+const BEGIN_BATCH: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+
 /// Rows per statement: bounds the statement's memory; a 100k-row batch is two statements.
 pub(crate) const CHUNK_ROWS: usize = 50_000;
 
@@ -255,7 +264,7 @@ async fn attempt(
 ) -> Result<WriteStats, StoreError> {
     let sql = spec.sql.get_or_init(|| spec.upsert_sql());
     let mut tx = conn
-        .begin()
+        .begin_with(BEGIN_BATCH)
         .await
         .map_err(StoreError::db("starting a write"))?;
     if allow_copy && let Some((lo, hi)) = batch.span() {
@@ -370,7 +379,7 @@ pub(super) async fn upsert_index(
     let ts = timestamps("index_prices", &batch.ts)?;
     let sources: Vec<&str> = batch.source.iter().map(|s| s.as_str()).collect();
     let mut tx = conn
-        .begin()
+        .begin_with(BEGIN_BATCH)
         .await
         .map_err(StoreError::db("starting a write"))?;
     let (mut inserted, mut updated) = (0i64, 0i64);

@@ -1,8 +1,9 @@
 //! Checkpoints (`backfill_progress`), PostgreSQL flavour.
 
 use chrono::{DateTime, Utc};
+use sqlx::Postgres;
 use sqlx::Row;
-use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::postgres::{PgArguments, PgConnection, PgPool, PgRow};
 
 use super::time::{to_ms, to_ts};
 use crate::domain::{Checkpoint, JobKey, TimeRange};
@@ -11,32 +12,47 @@ use crate::store::error::StoreError;
 const COLUMNS: &str = "pipeline, instrument, range_start, range_end, cursor, state, rows, \
                        requests, retries, last_error, updated_at";
 
-/// Inserts or replaces a checkpoint on the given connection (inside the caller's transaction).
-pub(crate) async fn save(conn: &mut PgConnection, cp: &Checkpoint) -> Result<(), StoreError> {
-    const W: &str = "backfill_progress";
-    sqlx::query(
+/// Inserts or replaces a checkpoint; its 11 parameters start at `$first` (bound by [`bind`]).
+pub(crate) fn save_sql(first: usize) -> String {
+    let p: Vec<String> = (first..first + 11).map(|i| format!("${i}")).collect();
+    format!(
         "INSERT INTO backfill_progress (pipeline, instrument, range_start, range_end, cursor, \
-         state, rows, requests, retries, last_error, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         state, rows, requests, retries, last_error, updated_at) VALUES ({}) \
          ON CONFLICT (pipeline, instrument) DO UPDATE SET range_start = EXCLUDED.range_start, \
          range_end = EXCLUDED.range_end, cursor = EXCLUDED.cursor, state = EXCLUDED.state, \
          rows = EXCLUDED.rows, requests = EXCLUDED.requests, retries = EXCLUDED.retries, \
          last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at",
+        p.join(", ")
     )
-    .bind(cp.key.pipeline.as_str())
-    .bind(cp.key.instrument.as_str())
-    .bind(to_ts(W, cp.range.start)?)
-    .bind(to_ts(W, cp.range.end)?)
-    .bind(to_ts(W, cp.cursor)?)
-    .bind(cp.state.as_str())
-    .bind(cp.rows)
-    .bind(cp.requests)
-    .bind(cp.retries)
-    .bind(cp.last_error.as_deref())
-    .bind(to_ts(W, cp.updated_at)?)
-    .execute(conn)
-    .await
-    .map_err(StoreError::db("writing a checkpoint"))?;
+}
+
+/// Binds a checkpoint's 11 fields, in [`save_sql`] order, after whatever `q` already has.
+pub(crate) fn bind<'q>(
+    q: sqlx::query::Query<'q, Postgres, PgArguments>,
+    cp: &'q Checkpoint,
+) -> Result<sqlx::query::Query<'q, Postgres, PgArguments>, StoreError> {
+    const W: &str = "backfill_progress";
+    Ok(q.bind(cp.key.pipeline.as_str())
+        .bind(cp.key.instrument.as_str())
+        .bind(to_ts(W, cp.range.start)?)
+        .bind(to_ts(W, cp.range.end)?)
+        .bind(to_ts(W, cp.cursor)?)
+        .bind(cp.state.as_str())
+        .bind(cp.rows)
+        .bind(cp.requests)
+        .bind(cp.retries)
+        .bind(cp.last_error.as_deref())
+        .bind(to_ts(W, cp.updated_at)?))
+}
+
+/// Inserts or replaces a checkpoint on the given connection (inside the caller's transaction).
+pub(crate) async fn save(conn: &mut PgConnection, cp: &Checkpoint) -> Result<(), StoreError> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| save_sql(1));
+    bind(sqlx::query(sqlx::AssertSqlSafe(sql.as_str())), cp)?
+        .execute(conn)
+        .await
+        .map_err(StoreError::db("writing a checkpoint"))?;
     Ok(())
 }
 

@@ -34,6 +34,15 @@ use crate::store::batch::{IndexBatch, SeriesBatch, source_priority_sql};
 use crate::store::error::StoreError;
 use crate::store::types::WriteStats;
 
+/// Starts a row-batch transaction whose COMMIT does not wait for the WAL flush (same round
+/// trip as BEGIN). A crash of the server or the machine may lose the last few hundred
+/// milliseconds of batches, never half of one: rows and their checkpoint commit together, so
+/// the next start resumes from the last surviving checkpoint and re-fetches the rest
+/// (idempotently). Measured with fsync on: waiting for the flush of every 5,000-row batch
+/// cost a third of the first-load throughput. Everything else (instruments, checkpoints saved
+/// on their own, such as a pause) commits synchronously.
+const BEGIN_BATCH: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+
 /// Rows per statement: bounds the statement's memory; a 100k-row batch is two statements.
 pub(crate) const CHUNK_ROWS: usize = 50_000;
 
@@ -168,23 +177,38 @@ pub(super) async fn upsert(
     }
 }
 
-/// Adds to the `row_counts` bookkeeping (same transaction as the write).
-async fn bump_counts(
+/// Adds to the `row_counts` bookkeeping and saves the checkpoint, in one statement (one
+/// round trip fewer per batch: under CPU contention each one costs milliseconds).
+async fn bump_counts_and_save(
     conn: &mut PgConnection,
     table: &str,
     key: &str,
     inserted: i64,
+    checkpoint: Option<&Checkpoint>,
 ) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO row_counts (table_name, instrument, rows, updated) VALUES ($1, $2, $3, 0) \
-         ON CONFLICT (table_name, instrument) DO UPDATE SET rows = row_counts.rows + EXCLUDED.rows",
-    )
-    .bind(table)
-    .bind(key)
-    .bind(inserted)
-    .execute(conn)
-    .await
-    .map_err(StoreError::db("updating row counts"))?;
+    const BUMP: &str = "INSERT INTO row_counts (table_name, instrument, rows, updated) \
+        VALUES ($1, $2, $3, 0) ON CONFLICT (table_name, instrument) \
+        DO UPDATE SET rows = row_counts.rows + EXCLUDED.rows";
+    let Some(cp) = checkpoint else {
+        sqlx::query(BUMP)
+            .bind(table)
+            .bind(key)
+            .bind(inserted)
+            .execute(conn)
+            .await
+            .map_err(StoreError::db("updating row counts"))?;
+        return Ok(());
+    };
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| format!("WITH bump AS ({BUMP}) {}", progress::save_sql(4)));
+    let q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(table)
+        .bind(key)
+        .bind(inserted);
+    progress::bind(q, cp)?
+        .execute(conn)
+        .await
+        .map_err(StoreError::db("writing a checkpoint"))?;
     Ok(())
 }
 
@@ -239,14 +263,12 @@ async fn attempt(
     allow_copy: bool,
 ) -> Result<WriteStats, StoreError> {
     let sql = spec.sql.get_or_init(|| spec.upsert_sql());
-    let ts = timestamps(spec.table, &batch.ts)?;
     let mut tx = conn
-        .begin()
+        .begin_with(BEGIN_BATCH)
         .await
         .map_err(StoreError::db("starting a write"))?;
-    let (mut inserted, mut updated) = (0i64, 0i64);
-    let mut start = 0;
-    if allow_copy && let (Some(&lo), Some(&hi)) = (ts.first(), ts.last()) {
+    if allow_copy && let Some((lo, hi)) = batch.span() {
+        let (lo, hi) = (to_ts(spec.table, lo)?, to_ts(spec.table, hi)?);
         let probe = format!(
             "SELECT EXISTS (SELECT 1 FROM {} WHERE {} = $1 AND timestamp BETWEEN $2 AND $3)",
             spec.table, spec.key_col
@@ -259,11 +281,22 @@ async fn attempt(
             .await
             .map_err(StoreError::db("probing for stored rows"))?;
         if !any {
-            inserted = copy_batch(&mut tx, spec, key, fixed, batch).await? as i64;
-            bump_counts(&mut tx, spec.table, key, inserted).await?;
-            start = batch.len();
+            let inserted = copy_batch(&mut tx, spec, key, fixed, batch).await? as i64;
+            bump_counts_and_save(&mut tx, spec.table, key, inserted, checkpoint).await?;
+            tx.commit()
+                .await
+                .map_err(StoreError::db("committing a write"))?;
+            return Ok(WriteStats::new(
+                batch.received,
+                batch.len(),
+                inserted as u64,
+                0,
+            ));
         }
     }
+    let ts = timestamps(spec.table, &batch.ts)?;
+    let (mut inserted, mut updated) = (0i64, 0i64);
+    let mut start = 0;
     while start < batch.len() {
         let end = (start + CHUNK_ROWS).min(batch.len());
         let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql.as_str())).bind(key);
@@ -346,7 +379,7 @@ pub(super) async fn upsert_index(
     let ts = timestamps("index_prices", &batch.ts)?;
     let sources: Vec<&str> = batch.source.iter().map(|s| s.as_str()).collect();
     let mut tx = conn
-        .begin()
+        .begin_with(BEGIN_BATCH)
         .await
         .map_err(StoreError::db("starting a write"))?;
     let (mut inserted, mut updated) = (0i64, 0i64);

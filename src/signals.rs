@@ -18,6 +18,8 @@ pub fn listen(on_first: impl Fn(&'static str) + Send + 'static) -> CancellationT
         t.cancel();
         let again = next_signal().await;
         tracing::warn!(signal = again, "second stop signal: exiting now");
+        // Give the terminal back first if the dashboard holds it.
+        crate::tui::restore();
         std::process::exit(FORCED_EXIT_CODE);
     });
     token

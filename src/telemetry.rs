@@ -86,7 +86,9 @@ pub fn init(mode: LogMode, log_file: &Path, no_color: bool) -> Result<LogGuard, 
             } else {
                 let _ = tui_logger::init_logger(tui_logger::LevelFilter::Info);
                 tui_logger::set_default_level(tui_logger::LevelFilter::Info);
-                let pane = tui_logger::TuiTracingSubscriberLayer.with_filter(filter(default_level));
+                let pane = tui_logger::TuiTracingSubscriberLayer
+                    .and_then(crate::tui::LogActivityLayer)
+                    .with_filter(filter(default_level));
                 let _ = registry.with(pane).try_init();
             }
             Ok(LogGuard {

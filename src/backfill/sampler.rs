@@ -23,13 +23,20 @@ const RATE_WINDOW_MS: i64 = 120_000;
 
 /// The instruments whose lag is watched: everything a live collector keeps current.
 pub fn watched_instruments(heartbeats: &[Heartbeat]) -> Vec<String> {
-    let set: BTreeSet<String> = heartbeats.iter().flat_map(|h| h.instruments.iter().cloned()).collect();
+    let set: BTreeSet<String> = heartbeats
+        .iter()
+        .flat_map(|h| h.instruments.iter().cloned())
+        .collect();
     set.into_iter().collect()
 }
 
 /// Reads the newest candle of each watched instrument and assesses collector health.
 /// `None` when no collector has ever reported.
-pub async fn assess_health(store: &Arc<dyn Store>, config: &HealthConfig, now: i64) -> Option<HealthReport> {
+pub async fn assess_health(
+    store: &Arc<dyn Store>,
+    config: &HealthConfig,
+    now: i64,
+) -> Option<HealthReport> {
     let heartbeats = match store.heartbeats().await {
         Ok(h) => h,
         Err(e) => {
@@ -46,10 +53,13 @@ pub async fn assess_health(store: &Arc<dyn Store>, config: &HealthConfig, now: i
             Ok(InstrumentKind::Perpetual) => DataTable::Perpetuals,
             _ => DataTable::Futures,
         };
-        let ts = store.latest_timestamp(table, &name).await.unwrap_or_else(|e| {
-            tracing::warn!(instrument = %name, "cannot read the latest candle: {e}");
-            None
-        });
+        let ts = store
+            .latest_timestamp(table, &name)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(instrument = %name, "cannot read the latest candle: {e}");
+                None
+            });
         latest.push((name, ts));
     }
     Some(health::assess(now, &latest, &heartbeats, config))
@@ -64,7 +74,12 @@ struct GrowthRate {
 impl GrowthRate {
     fn add(&mut self, at: i64, bytes: i64) -> Option<f64> {
         self.samples.push_back((at, bytes));
-        while self.samples.len() > 2 && self.samples.front().is_some_and(|(t, _)| at - t > RATE_WINDOW_MS) {
+        while self.samples.len() > 2
+            && self
+                .samples
+                .front()
+                .is_some_and(|(t, _)| at - t > RATE_WINDOW_MS)
+        {
             self.samples.pop_front();
         }
         let (t0, b0) = *self.samples.front()?;
@@ -95,7 +110,12 @@ async fn sample(store: &Arc<dyn Store>, now: i64, growth: &mut GrowthRate) -> St
 }
 
 /// Starts the sampler; it stops when `stop` is cancelled.
-pub fn spawn(store: Arc<dyn Store>, health: HealthConfig, clock: Clock, stop: CancellationToken) -> watch::Receiver<Metrics> {
+pub fn spawn(
+    store: Arc<dyn Store>,
+    health: HealthConfig,
+    clock: Clock,
+    stop: CancellationToken,
+) -> watch::Receiver<Metrics> {
     let (tx, rx) = watch::channel(Metrics::default());
     tokio::spawn(async move {
         let mut growth = GrowthRate::default();
@@ -135,7 +155,11 @@ mod tests {
         assert_eq!(g.add(0, 1_000), None);
         let r = g.add(10_000, 2_000).unwrap();
         assert!((r - 1_000.0 / 10.0 * 86_400.0).abs() < 1e-6);
-        assert_eq!(g.add(20_000, 500), Some(0.0), "a VACUUM is not negative growth");
+        assert_eq!(
+            g.add(20_000, 500),
+            Some(0.0),
+            "a VACUUM is not negative growth"
+        );
     }
 
     #[test]
@@ -150,7 +174,10 @@ mod tests {
             rows_written: 0,
             last_error: None,
         };
-        let w = watched_instruments(&[hb("a", &["ETH-PERPETUAL", "BTC-PERPETUAL"]), hb("b", &["BTC-PERPETUAL"])]);
+        let w = watched_instruments(&[
+            hb("a", &["ETH-PERPETUAL", "BTC-PERPETUAL"]),
+            hb("b", &["BTC-PERPETUAL"]),
+        ]);
         assert_eq!(w, vec!["BTC-PERPETUAL", "ETH-PERPETUAL"]);
     }
 }

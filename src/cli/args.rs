@@ -11,11 +11,16 @@ use clap::{Args, Parser, Subcommand};
     version,
     about = "Backfill Deribit market data into SQLite or PostgreSQL, with a terminal dashboard",
     long_about = None,
-    propagate_version = true
+    propagate_version = true,
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a subcommand the dashboard opens (same flags as `run`; headless when there is no terminal)."
 )]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+    /// Flags of the dashboard when no subcommand is given.
+    #[command(flatten)]
+    pub backfill: BackfillArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -64,8 +69,61 @@ pub enum Command {
     Instruments(InstrumentsArgs),
     /// Run the backfill headless: progress on stderr, a summary at the end
     Run(RunArgs),
+    /// Open the dashboard over a backfill (the default without a subcommand)
+    Tui(BackfillArgs),
+    /// The whole product on a simulator: a fresh database, a real backfill, a collector, the dashboard
+    Demo(DemoArgs),
+    /// Keep the perpetuals (and optionally the live futures) current, until stopped
+    Collect(CollectArgs),
+    /// One-shot summary of jobs, collectors, lag, rows and disk; exit 0 healthy, 1 warning, 2 critical
+    Status(StatusArgs),
     /// Serve a faithful local Deribit simulator (for tests, demos and dry runs)
     Sim(crate::sim::SimArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Days of history to backfill (about a minute of work at Deribit's real rate limits)
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
+    /// Seed of the simulated market
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Jobs worked on at once
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(usize))]
+    pub parallel: usize,
+    /// Do not run the realtime collector beside the backfill
+    #[arg(long)]
+    pub no_collector: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CollectArgs {
+    /// Exchange base URL (or a `deribit-backfill sim`) [default: https://www.deribit.com]
+    #[arg(long, env = "DERIBIT_EXCHANGE_URL", value_name = "URL")]
+    pub exchange_url: Option<String>,
+    /// Currencies whose perpetuals are kept current [default: BTC,ETH]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub currencies: Vec<String>,
+    /// Also keep the live futures current
+    #[arg(long)]
+    pub futures: bool,
+    /// Seconds between polls [default: 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub interval: Option<u64>,
+    /// This collector's id in `collector_heartbeats` [default: host:pid]
+    #[arg(long)]
+    pub id: Option<String>,
+    /// For an instrument with nothing stored, start this many minutes back
+    #[arg(long, default_value_t = 60, value_name = "MINUTES")]
+    pub lookback_minutes: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What to backfill (shared by `run`, `tui` and `demo`).

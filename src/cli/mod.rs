@@ -1,13 +1,20 @@
 //! The command line: parse, load the configuration, dispatch to a mode.
 
 mod args;
+mod collect;
+mod dashboard;
+mod demo;
 mod instruments;
 mod run;
+mod status;
 
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use args::{BackfillArgs, Cli, Command, GlobalArgs, InstrumentsArgs, RunArgs};
+pub use args::{
+    BackfillArgs, Cli, CollectArgs, Command, DemoArgs, GlobalArgs, InstrumentsArgs, RunArgs,
+    StatusArgs,
+};
 use color_eyre::eyre::Result;
 pub use instruments::{parse_currencies, parse_range};
 pub use run::EXIT_INCOMPLETE;
@@ -50,21 +57,26 @@ pub fn load_config(global: &GlobalArgs, extra: Overrides) -> Result<config::Load
 
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
-    let Some(command) = cli.command else {
-        use clap::CommandFactory;
-        Cli::command().print_help()?;
-        return Ok(ExitCode::from(2));
+    let command = cli.command.unwrap_or(Command::Tui(cli.backfill));
+    let exchange_url = match &command {
+        Command::Run(a) => a.backfill.exchange_url.clone(),
+        Command::Tui(a) => a.exchange_url.clone(),
+        Command::Collect(a) => a.exchange_url.clone(),
+        _ => None,
     };
-    let extra = match &command {
-        Command::Run(a) => Overrides {
-            exchange_url: a.backfill.exchange_url.clone(),
+    let loaded = load_config(
+        &cli.global,
+        Overrides {
+            exchange_url,
             ..Overrides::default()
         },
-        _ => Overrides::default(),
-    };
-    let loaded = load_config(&cli.global, extra)?;
+    )?;
+    let terminal = dashboard::has_terminal();
     let mode = match &command {
-        Command::Run(_) => LogMode::Headless,
+        Command::Tui(_) | Command::Demo(_) if terminal => LogMode::Dashboard,
+        Command::Run(_) | Command::Tui(_) | Command::Demo(_) | Command::Collect(_) => {
+            LogMode::Headless
+        }
         _ => LogMode::Quiet,
     };
     let _log = crate::telemetry::init(
@@ -72,18 +84,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Path::new(&loaded.config.log_file),
         loaded.config.no_color,
     )?;
+    let config = &loaded.config;
     match command {
-        Command::Migrate => migrate(&loaded.config).await,
-        Command::Run(args) => run::run(&loaded.config, &args).await,
+        Command::Migrate => migrate(config).await,
+        Command::Run(args) => run::run(config, &args).await,
+        Command::Tui(args) => dashboard::run(config, &args).await,
+        Command::Demo(args) => demo::run(config, &args).await,
+        Command::Collect(args) => collect::run(config, &args).await,
+        Command::Status(args) => status::run(config, &args).await,
         Command::Sim(args) => {
             crate::sim::run_cli(args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Config => {
-            print_config(&loaded.config, loaded.file.as_deref())?;
+            print_config(config, loaded.file.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Instruments(args) => instruments::run(&loaded.config, &args).await,
+        Command::Instruments(args) => instruments::run(config, &args).await,
     }
 }
 

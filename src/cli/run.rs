@@ -131,12 +131,18 @@ pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
         tracing::warn!("ANALYZE after the load failed: {e}");
     }
     store.close().await;
-    let t = &outcome.snapshot.totals;
-    Ok(if t.all_successful() && !outcome.interrupted {
+    Ok(exit_code(&outcome.snapshot, outcome.interrupted))
+}
+
+/// 0 when every job is done or unavailable; 1 when one failed; 3 when work is left (stopped
+/// early, or jobs paused).
+pub fn exit_code(snapshot: &crate::jobs::EngineSnapshot, interrupted: bool) -> ExitCode {
+    let t = &snapshot.totals;
+    if t.all_successful() && !interrupted {
         ExitCode::SUCCESS
     } else if t.failed > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::from(EXIT_INCOMPLETE)
-    })
+    }
 }

@@ -247,5 +247,8 @@ pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
 
 /// The `instruments` column of `collector_heartbeats`: names joined by commas.
 pub(crate) fn split_instruments(text: &str) -> Vec<String> {
-    text.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    text.split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }

@@ -20,9 +20,9 @@ use crate::store::url::{Backend, DatabaseUrl};
 use crate::store::{Store, check_key};
 
 mod basis;
-mod heartbeats;
 pub(crate) mod connect;
 mod copy;
+mod heartbeats;
 mod instruments;
 mod progress;
 mod read;

@@ -21,8 +21,8 @@ use crate::store::url::{Backend, DatabaseUrl};
 use crate::store::{Store, check_key};
 
 mod basis;
-mod heartbeats;
 pub(crate) mod connect;
+mod heartbeats;
 mod instruments;
 mod progress;
 mod read;

@@ -1,0 +1,226 @@
+//! `deribit-backfill status`: a one-shot summary of jobs, collectors, lag, row counts and disk
+//! for scripts and a quick look over SSH. Exit code 0 healthy, 1 warning, 2 critical.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+use color_eyre::eyre::{Result, bail};
+
+use super::args::StatusArgs;
+use crate::backfill::sampler::assess_health;
+use crate::config::Config;
+use crate::domain::{Checkpoint, JobState};
+use crate::headless::format::{duration, thousands};
+use crate::health::{HealthReport, Level};
+use crate::store::{self, DatabaseUrl, DiskSpace, TableStats};
+
+/// Everything `status` reports.
+#[derive(Debug, serde::Serialize)]
+pub struct Status {
+    pub database: String,
+    pub at: i64,
+    pub jobs: BTreeMap<String, usize>,
+    pub failed: Vec<FailedJob>,
+    pub health: Option<HealthReport>,
+    pub tables: Vec<TableRow>,
+    pub disk: Option<DiskRow>,
+    pub level: Level,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct FailedJob {
+    pub job: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct TableRow {
+    pub table: String,
+    pub rows: i64,
+    pub bytes: Option<i64>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct DiskRow {
+    pub path: String,
+    pub available_bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// The overall level: collector health, and a warning for failed jobs. No collector at all is
+/// not a problem for a backfill-only database.
+pub fn overall(checkpoints: &[Checkpoint], health: Option<&HealthReport>) -> Level {
+    let jobs = if checkpoints.iter().any(|c| c.state == JobState::Failed) {
+        Level::Warning
+    } else {
+        Level::Ok
+    };
+    let collectors = health.map(|h| h.overall).unwrap_or(Level::Ok);
+    jobs.max(collectors)
+}
+
+fn bytes(n: i64) -> String {
+    let n = n as f64;
+    if n >= 1e9 {
+        format!("{:.2} GB", n / 1e9)
+    } else if n >= 1e6 {
+        format!("{:.1} MB", n / 1e6)
+    } else if n >= 1e3 {
+        format!("{:.1} kB", n / 1e3)
+    } else {
+        format!("{n} B")
+    }
+}
+
+/// The human rendering.
+pub fn render(s: &Status) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "database: {}", s.database);
+    let total: usize = s.jobs.values().sum();
+    let counts: Vec<String> = s.jobs.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    let _ = writeln!(
+        o,
+        "jobs: {total} ({})",
+        if counts.is_empty() {
+            "none yet".into()
+        } else {
+            counts.join(", ")
+        }
+    );
+    for f in &s.failed {
+        let _ = writeln!(
+            o,
+            "  failed {}: {}",
+            f.job,
+            f.error.as_deref().unwrap_or("-")
+        );
+    }
+    match &s.health {
+        None => {
+            let _ = writeln!(o, "collectors: none reporting");
+        }
+        Some(h) => {
+            let _ = writeln!(o, "collectors: {}", h.collectors.len());
+            for c in &h.collectors {
+                let hb = &c.heartbeat;
+                let _ = writeln!(
+                    o,
+                    "  {} on {} (pid {}): heartbeat {} ago, {}, {} rows written{}",
+                    hb.collector_id,
+                    hb.host,
+                    hb.pid,
+                    duration(c.age_seconds),
+                    c.level,
+                    thousands(hb.rows_written),
+                    hb.last_error
+                        .as_ref()
+                        .map(|e| format!(", last error: {e}"))
+                        .unwrap_or_default()
+                );
+            }
+            let t = &h.lag_thresholds;
+            let _ = writeln!(
+                o,
+                "lag (ok < {}, warning < {}, critical beyond):",
+                duration(t.warning_seconds),
+                duration(t.critical_seconds)
+            );
+            for l in &h.lag {
+                let lag = l
+                    .lag_seconds
+                    .map(duration)
+                    .unwrap_or_else(|| "no data".into());
+                let _ = writeln!(o, "  {:<22} {:>10}  {}", l.instrument, lag, l.level);
+            }
+        }
+    }
+    let _ = writeln!(o, "tables:");
+    for t in &s.tables {
+        let size = t.bytes.map(bytes).unwrap_or_else(|| "?".into());
+        let _ = writeln!(
+            o,
+            "  {:<22} {:>14} rows  {:>10}",
+            t.table,
+            thousands(t.rows),
+            size
+        );
+    }
+    match &s.disk {
+        Some(d) => {
+            let _ = writeln!(
+                o,
+                "disk: {} free of {} ({})",
+                bytes(d.available_bytes as i64),
+                bytes(d.total_bytes as i64),
+                d.path
+            );
+        }
+        None => {
+            let _ = writeln!(o, "disk: not measurable (remote database)");
+        }
+    }
+    let _ = writeln!(o, "health: {}", s.level);
+    o
+}
+
+pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
+    let url = DatabaseUrl::parse(&config.database_url)?;
+    if let Some(path) = url.sqlite_path()
+        && !path.exists()
+    {
+        bail!(
+            "no database at {}: run a backfill first (`deribit-backfill run`) or pass --database-url",
+            path.display()
+        );
+    }
+    let store = store::connect_url(&url, false).await?;
+    let now = chrono::Utc::now().timestamp_millis();
+    let checkpoints = store.load_checkpoints().await?;
+    let mut jobs: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &checkpoints {
+        *jobs.entry(c.state.as_str().to_string()).or_default() += 1;
+    }
+    let failed = checkpoints
+        .iter()
+        .filter(|c| c.state == JobState::Failed)
+        .map(|c| FailedJob {
+            job: c.key.to_string(),
+            error: c.last_error.clone(),
+        })
+        .collect();
+    let health = assess_health(&store, &config.health, now).await;
+    let tables: Vec<TableStats> = store.table_stats().await?;
+    let disk: Option<DiskSpace> = store.free_space().await.unwrap_or(None);
+    let level = overall(&checkpoints, health.as_ref());
+    let status = Status {
+        database: store.url().to_string(),
+        at: now,
+        jobs,
+        failed,
+        health,
+        tables: tables
+            .iter()
+            .map(|t| TableRow {
+                table: t.table.name().to_string(),
+                rows: t.rows,
+                bytes: t.bytes,
+            })
+            .collect(),
+        disk: disk.map(|d| DiskRow {
+            path: d.path.display().to_string(),
+            available_bytes: d.available_bytes,
+            total_bytes: d.total_bytes,
+        }),
+        level,
+    };
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&status)?)?;
+    } else {
+        write!(out, "{}", render(&status))?;
+    }
+    Ok(ExitCode::from(level.exit_code()))
+}

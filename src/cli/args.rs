@@ -12,7 +12,6 @@ use clap::{Args, Parser, Subcommand};
     about = "Backfill Deribit market data into SQLite or PostgreSQL, with a terminal dashboard",
     long_about = None,
     propagate_version = true,
-    args_conflicts_with_subcommands = true,
     after_help = "Without a subcommand the dashboard opens (same flags as `run`; headless when there is no terminal)."
 )]
 pub struct Cli {
@@ -153,6 +152,20 @@ pub struct BackfillArgs {
     /// Resume jobs paused in an earlier session (pauses survive restarts otherwise)
     #[arg(long)]
     pub resume_paused: bool,
+}
+
+impl BackfillArgs {
+    /// No flag was given.
+    pub fn is_empty(&self) -> bool {
+        self.exchange_url.is_none()
+            && self.pipelines.is_empty()
+            && self.currencies.is_empty()
+            && self.instruments.is_empty()
+            && self.start.is_none()
+            && self.end.is_none()
+            && self.parallel.is_none()
+            && !self.resume_paused
+    }
 }
 
 #[derive(Debug, Clone, Args)]

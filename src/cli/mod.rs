@@ -57,6 +57,11 @@ pub fn load_config(global: &GlobalArgs, extra: Overrides) -> Result<config::Load
 
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<ExitCode> {
+    if cli.command.is_some() && !cli.backfill.is_empty() {
+        color_eyre::eyre::bail!(
+            "backfill flags given before the subcommand: put them after it, e.g. `deribit-backfill run --currencies BTC`"
+        );
+    }
     let command = cli.command.unwrap_or(Command::Tui(cli.backfill));
     let exchange_url = match &command {
         Command::Run(a) => a.backfill.exchange_url.clone(),

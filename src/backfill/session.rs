@@ -191,6 +191,32 @@ pub async fn prepare(
         "instruments discovered"
     );
     let mut instruments = discovered.instruments.clone();
+    // Names the operator typed must be known (to the exchange, the calendar, or an earlier run)
+    // before anything is written.
+    let mut known: Vec<String> = instruments.iter().map(|r| r.instrument.clone()).collect();
+    if let Some(store) = store {
+        known.extend(
+            store
+                .list_instruments()
+                .await?
+                .into_iter()
+                .map(|r| r.instrument),
+        );
+    }
+    if let Some(filter) = &options.instruments {
+        let unknown: Vec<String> = filter
+            .exact_names()
+            .into_iter()
+            .filter(|n| !known.iter().any(|k| k == n))
+            .collect();
+        if !unknown.is_empty() {
+            return Err(eyre!(
+                "unknown instrument {}: neither listed by the exchange nor predicted by the expiry calendar for {} — check the name, or `deribit-backfill instruments --start ...` lists the known ones",
+                unknown.join(", "),
+                options.currencies.join(",")
+            ));
+        }
+    }
     let mut checkpoints = HashMap::new();
     if let Some(store) = store {
         store

@@ -64,7 +64,7 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration (defaults < file < environment < flags), passwords redacted
     Config,
-    /// List the instruments to backfill: the expiry calendar's prediction per currency
+    /// List the instruments to backfill: the exchange's list united with the expiry calendar
     Instruments(InstrumentsArgs),
     /// Run the backfill headless: progress on stderr, a summary at the end
     Run(RunArgs),
@@ -195,4 +195,10 @@ pub struct InstrumentsArgs {
     /// Also write the list as JSON to this file
     #[arg(long, value_name = "FILE.json")]
     pub export: Option<PathBuf>,
+    /// Exchange base URL (or a `deribit-backfill sim`) [default: https://www.deribit.com]
+    #[arg(long, env = "DERIBIT_EXCHANGE_URL", value_name = "URL")]
+    pub exchange_url: Option<String>,
+    /// Only the expiry calendar's prediction; do not ask the exchange
+    #[arg(long)]
+    pub calendar_only: bool,
 }

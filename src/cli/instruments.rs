@@ -7,9 +7,10 @@ use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::InstrumentsArgs;
 use crate::config::Config;
+use crate::domain::InstrumentKind;
 use crate::domain::TimeRange;
-use crate::domain::calendar::{PredictedInstrument, predicted_instruments};
 use crate::domain::time::{format_ms, parse_instant};
+use crate::jobs::discover::{discover, unite};
 
 /// Parses `--start`/`--end` into a range; `--end` defaults to now.
 pub fn parse_range(start: &str, end: Option<&str>, now_ms: i64) -> Result<TimeRange> {
@@ -39,14 +40,21 @@ pub fn parse_currencies(list: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-pub async fn run(_config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
+pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp_millis();
     let range = parse_range(&args.start, args.end.as_deref(), now)?;
     let currencies = parse_currencies(&args.currencies)?;
-    let list: Vec<PredictedInstrument> = currencies
-        .iter()
-        .flat_map(|c| predicted_instruments(c, &range))
-        .collect();
+    let (list, from_api) = if args.calendar_only {
+        (unite(&[], &currencies, &range), 0)
+    } else {
+        let client = crate::backfill::client(config)?;
+        let stop = tokio_util::sync::CancellationToken::new();
+        crate::backfill::reach(&client, &stop).await?;
+        let found = discover(&client, &currencies, &range, &stop)
+            .await
+            .map_err(|e| color_eyre::eyre::eyre!("cannot list the exchange's instruments: {e}"))?;
+        (found.instruments, found.from_api)
+    };
     if let Some(path) = &args.export {
         let json = serde_json::to_string_pretty(&list)?;
         std::fs::write(path, json + "\n").wrap_err_with(|| {
@@ -59,31 +67,33 @@ pub async fn run(_config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<22} {:<10} {:<10} {:<10} {:<21} {:<21} source",
-        "instrument", "kind", "period", "cycle", "created", "expires"
+        "{:<22} {:<10} {:<10} {:<24} {:<24} {:<8} source",
+        "instrument", "kind", "period", "created", "expires", "active"
     )?;
-    for p in &list {
+    for r in &list {
+        let expires = match (r.kind, r.expiration_ts) {
+            (InstrumentKind::Future, Some(t)) => format_ms(t),
+            _ => "-".to_string(),
+        };
         writeln!(
             out,
-            "{:<22} {:<10} {:<10} {:<10} {:<21} {:<21} calendar",
-            p.instrument_name.to_string(),
-            p.kind.as_str(),
-            p.settlement_period.as_str(),
-            p.cycle.map(|c| c.as_str()).unwrap_or("-"),
-            format_ms(p.creation_timestamp),
-            if p.kind == crate::domain::InstrumentKind::Perpetual {
-                "-".to_string()
-            } else {
-                format_ms(p.expiration_timestamp)
-            },
+            "{:<22} {:<10} {:<10} {:<24} {:<24} {:<8} {}",
+            r.instrument,
+            r.kind.as_str(),
+            r.settlement_period.map(|p| p.as_str()).unwrap_or("-"),
+            r.creation_ts.map(format_ms).unwrap_or_else(|| "-".into()),
+            expires,
+            if r.is_active { "yes" } else { "no" },
+            r.discovered_from.as_str(),
         )?;
     }
     writeln!(
         out,
-        "{} instruments for {} in {}",
+        "{} instruments for {} in {} ({} rows from the exchange; calendar-only names may never have existed)",
         list.len(),
         currencies.join(","),
-        range
+        range,
+        from_api
     )?;
     Ok(ExitCode::SUCCESS)
 }

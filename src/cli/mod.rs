@@ -67,6 +67,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Run(a) => a.backfill.exchange_url.clone(),
         Command::Tui(a) => a.exchange_url.clone(),
         Command::Collect(a) => a.exchange_url.clone(),
+        Command::Instruments(a) => a.exchange_url.clone(),
         _ => None,
     };
     let loaded = load_config(

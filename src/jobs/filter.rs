@@ -27,6 +27,14 @@ impl InstrumentFilter {
             if p.is_empty() {
                 continue;
             }
+            if !is_glob(p) {
+                crate::domain::InstrumentName::parse(&p.to_uppercase()).map_err(|e| {
+                    FilterError {
+                        pattern: p.to_string(),
+                        reason: e.reason,
+                    }
+                })?;
+            }
             let glob = Glob::new(&p.to_uppercase()).map_err(|e| FilterError {
                 pattern: p.to_string(),
                 reason: e.kind().to_string(),
@@ -55,6 +63,19 @@ impl InstrumentFilter {
     pub fn patterns(&self) -> &[String] {
         &self.patterns
     }
+
+    /// The patterns that are plain names (no glob characters), upper-cased.
+    pub fn exact_names(&self) -> Vec<String> {
+        self.patterns
+            .iter()
+            .filter(|p| !is_glob(p))
+            .map(|p| p.to_uppercase())
+            .collect()
+    }
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '[', '{'])
 }
 
 #[cfg(test)]
@@ -71,6 +92,19 @@ mod tests {
         assert!(!f.matches("BTC_USDC-PERPETUAL"));
         let f = InstrumentFilter::new(&["*DEC24"]).unwrap();
         assert!(f.matches("ETH-27DEC24") && !f.matches("ETH-29NOV24"));
+    }
+
+    #[test]
+    fn plain_names_must_be_instrument_names() {
+        let e = InstrumentFilter::new(&["BTC-31FEB24"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("BTC-31FEB24") && e.contains("not a real date"),
+            "{e}"
+        );
+        let f = InstrumentFilter::new(&["btc-27dec24", "ETH-*"]).unwrap();
+        assert_eq!(f.exact_names(), vec!["BTC-27DEC24"]);
     }
 
     #[test]

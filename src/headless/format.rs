@@ -124,10 +124,11 @@ pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
     }
     let _ = writeln!(
         out,
-        "  requests {}, retries {}, 10028 answers {}",
+        "  this run: {} requests, {} answered 10028; all runs: {} requests, {} retries",
+        thousands(s.rate_limit.total_requests as i64),
+        s.rate_limit.rate_limited_total,
         thousands(t.requests),
         thousands(t.retries),
-        s.rate_limit.rate_limited_total
     );
     let troubled: Vec<_> = s
         .jobs

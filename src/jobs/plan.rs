@@ -7,7 +7,8 @@ use super::filter::InstrumentFilter;
 use crate::domain::range::{MAX_CANDLES_PER_REQUEST, MAX_FUNDING_ROWS_PER_REQUEST};
 use crate::domain::time::{HOUR_MS, MINUTE_MS, ceil_to, floor_to};
 use crate::domain::{
-    DataStatus, InstrumentKind, InstrumentName, InstrumentRecord, JobKey, Pipeline, TimeRange,
+    DataStatus, Discovery, InstrumentKind, InstrumentName, InstrumentRecord, JobKey, Pipeline,
+    TimeRange,
 };
 
 /// What the operator asked for.
@@ -37,6 +38,9 @@ pub struct JobSpec {
     pub depends_on: Vec<JobKey>,
     /// The future's expiry, for basis and display.
     pub expiration_ts: Option<i64>,
+    /// The range starts at an estimated listing (a calendar-only instrument): rows before the
+    /// real listing cannot exist, so a finished job expects what it found.
+    pub start_estimated: bool,
 }
 
 /// The jobs of a run, in the order they should start.
@@ -176,6 +180,8 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 },
                 expected_requests: div_ceil(minutes, MAX_CANDLES_PER_REQUEST).max(1),
                 depends_on: vec![],
+                start_estimated: r.discovered_from == Discovery::Calendar
+                    && r.kind == InstrumentKind::Future,
                 expiration_ts: (r.kind == InstrumentKind::Future)
                     .then_some(r.expiration_ts)
                     .flatten(),
@@ -196,6 +202,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                     expected_requests: div_ceil(hours, MAX_FUNDING_ROWS_PER_REQUEST).max(1),
                     depends_on: vec![],
                     expiration_ts: None,
+                    start_estimated: false,
                 });
             }
         }
@@ -220,6 +227,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 expected_requests: div_ceil(days, 1000).max(1),
                 depends_on,
                 expiration_ts: None,
+                start_estimated: false,
             });
         }
     }
@@ -252,6 +260,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 expected_requests: 0,
                 depends_on,
                 expiration_ts: None,
+                start_estimated: false,
             });
         }
     }
@@ -261,8 +270,8 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::SettlementPeriod;
     use crate::domain::time::parse_instant;
-    use crate::domain::{Discovery, SettlementPeriod};
 
     fn rec(name: &str, creation: &str, expiry: Option<&str>) -> InstrumentRecord {
         let n = InstrumentName::parse(name).unwrap();

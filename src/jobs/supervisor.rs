@@ -68,8 +68,11 @@ impl Entry {
             range: self.spec.range,
             cursor: self.checkpoint.cursor,
             rows_done: self.checkpoint.rows,
-            // An unavailable job has nothing more to expect.
-            rows_expected: if self.state == JobState::Unavailable {
+            // An unavailable job has nothing more to expect; a finished job whose start was only
+            // estimated (calendar-only) expects what the exchange had.
+            rows_expected: if self.state == JobState::Unavailable
+                || (self.state == JobState::Done && self.spec.start_estimated)
+            {
                 self.checkpoint.rows
             } else {
                 self.spec.expected_rows
@@ -569,6 +572,7 @@ mod tests {
             expected_requests: 1,
             depends_on: vec![],
             expiration_ts: None,
+            start_estimated: false,
         }
     }
 

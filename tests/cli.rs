@@ -197,6 +197,23 @@ async fn bad_run_arguments_touch_nothing_stored() {
     let store = open(&url).await;
     let cps = store.load_checkpoints().await.unwrap();
     assert!(!cps.is_empty() && cps.iter().all(|c| c.state == JobState::Done));
+
+    // `status` on it: healthy, machine-readable.
+    let o = bin(dir.path())
+        .args(["--database-url", &url, "status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["level"], "ok");
+    assert_eq!(v["jobs"]["done"].as_u64(), Some(cps.len() as u64));
+    let perps = v["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "perpetuals_ohlcv")
+        .unwrap();
+    assert_eq!(perps["rows"], 1440, "one day of one perpetual");
     sim.shutdown().await;
 }
 

@@ -13,7 +13,7 @@ use crate::backfill::sampler::assess_health;
 use crate::config::Config;
 use crate::domain::{Checkpoint, JobState};
 use crate::headless::format::{duration, thousands};
-use crate::health::{HealthReport, Level};
+use crate::health::{HealthReport, Level, WriteRate, write_rate_between};
 use crate::store::{self, DatabaseUrl, DiskSpace, TableStats};
 
 /// Everything `status` reports.
@@ -26,6 +26,8 @@ pub struct Status {
     pub health: Option<HealthReport>,
     pub tables: Vec<TableRow>,
     pub disk: Option<DiskRow>,
+    /// Rows written per second over a one-second sample of the store's counters.
+    pub write_rate: Option<WriteRate>,
     pub level: Level,
 }
 
@@ -161,6 +163,18 @@ pub fn render(s: &Status) -> String {
             let _ = writeln!(o, "disk: not measurable (remote database)");
         }
     }
+    match &s.write_rate {
+        Some(r) => {
+            let _ = writeln!(
+                o,
+                "writes: {} rows/s",
+                thousands(r.rows_per_second.round() as i64)
+            );
+        }
+        None => {
+            let _ = writeln!(o, "writes: not measurable");
+        }
+    }
     let _ = writeln!(o, "health: {}", s.level);
     o
 }
@@ -176,6 +190,8 @@ pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
         );
     }
     let store = store::connect_url(&url, false).await?;
+    let activity_before = store.write_activity().await.ok();
+    let sampled = std::time::Instant::now();
     let now = chrono::Utc::now().timestamp_millis();
     let checkpoints = store.load_checkpoints().await?;
     let mut jobs: BTreeMap<String, usize> = BTreeMap::new();
@@ -194,6 +210,13 @@ pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
     let tables: Vec<TableStats> = store.table_stats().await?;
     let disk: Option<DiskSpace> = store.free_space().await.unwrap_or(None);
     let level = overall(&checkpoints, health.as_ref());
+    // The write rate needs two samples of the store's counters; one second apart at least.
+    let wait = std::time::Duration::from_secs(1).saturating_sub(sampled.elapsed());
+    tokio::time::sleep(wait).await;
+    let write_rate = match (activity_before, store.write_activity().await.ok()) {
+        (Some(a), Some(b)) => write_rate_between(&a, &b, sampled.elapsed().as_secs_f64()),
+        _ => None,
+    };
     let status = Status {
         database: store.url().to_string(),
         at: now,
@@ -213,6 +236,7 @@ pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
             available_bytes: d.available_bytes,
             total_bytes: d.total_bytes,
         }),
+        write_rate,
         level,
     };
     store.close().await;

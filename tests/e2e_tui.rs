@@ -580,6 +580,9 @@ fn a_failed_job_is_retried_with_x() {
     t.wait_for("both perpetuals failed", WAIT, |s| {
         state_of(s, "perpetuals", "ETH-PERPETUAL").as_deref() == Some("failed")
     });
+    // Nothing is being requested any more, and the rate pane says so (it used to keep the
+    // last rate seen until the next job event).
+    t.wait_text("requests/s 0 of", WAIT);
     t.keys(&["f"]);
     let screen = t.wait_for("the failed quick filter", WAIT, |s| {
         let r = rows(s);

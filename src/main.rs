@@ -1,10 +1,9 @@
 use std::process::ExitCode;
 
-use clap::Parser;
 use deribit_backfill::cli::{self, Cli};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_checked();
     if let Err(e) = color_eyre::install() {
         eprintln!("warning: cannot install the panic reporter: {e}");
     }

@@ -86,7 +86,7 @@ pub fn init(mode: LogMode, log_file: &Path, no_color: bool) -> Result<LogGuard, 
             } else {
                 let _ = tui_logger::init_logger(tui_logger::LevelFilter::Info);
                 tui_logger::set_default_level(tui_logger::LevelFilter::Info);
-                let pane = tui_logger::TuiTracingSubscriberLayer
+                let pane = crate::tui::LogPaneLayer
                     .and_then(crate::tui::LogActivityLayer)
                     .with_filter(filter(default_level));
                 let _ = registry.with(pane).try_init();

@@ -520,6 +520,23 @@ fn redraw_only_when_something_changed() {
     assert_eq!(a.redraw(), Redraw::None);
     a.update(Msg::Metrics(sample::metrics()));
     assert_eq!(a.redraw(), Redraw::None);
+    // The sampler publishes the same picture again under a new version: still nothing.
+    let mut again = sample::metrics();
+    again.version += 1;
+    again.sampled_at = again.sampled_at.map(|t| t + 2_000);
+    a.update(Msg::Metrics(again.clone()));
+    assert_eq!(a.redraw(), Redraw::None);
+    assert_eq!(
+        a.metrics().version,
+        again.version,
+        "the latest sample is kept"
+    );
+    // A different number is drawn.
+    again.version += 1;
+    again.storage.write_rate_bytes_per_day = Some(1.0);
+    a.update(Msg::Metrics(again));
+    assert_eq!(a.redraw(), Redraw::Data);
+    a.drawn();
     a.update(Msg::Snapshot(with_state(
         sample::snapshot(),
         "BTC-27DEC24",

@@ -11,8 +11,13 @@ impl App {
             Msg::Key(key) => self.on_key(key),
             Msg::Snapshot(s) => self.on_snapshot(s),
             Msg::Metrics(m) => {
-                if m.version != self.metrics.version || self.metrics.sampled_at.is_none() {
-                    self.metrics = m;
+                // The sampler publishes every few seconds whether or not anything changed;
+                // only a different picture is worth refreshing the table and a frame.
+                let changed = self.metrics.sampled_at.is_none()
+                    || m.storage != self.metrics.storage
+                    || m.health != self.metrics.health;
+                self.metrics = m;
+                if changed {
                     self.lagging = self
                         .metrics
                         .health

@@ -24,6 +24,43 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// Parses the process arguments; prints the error (or help) and exits on bad ones.
+    pub fn parse_checked() -> Self {
+        Self::try_parse_checked(std::env::args_os()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses `args`. Global options (`--database-url`, `--config`, `--log-file`,
+    /// `--no-color`) go before or after a subcommand; the dashboard's own flags (`--start`,
+    /// `--pipelines`, …) without a subcommand only, so `deribit-backfill --start X status`
+    /// is an error rather than a silently ignored flag.
+    pub fn try_parse_checked<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        use clap::parser::ValueSource;
+        use clap::{CommandFactory, FromArgMatches};
+        let mut command = Self::command();
+        let matches = command.try_get_matches_from_mut(args)?;
+        if let Some((sub, _)) = matches.subcommand() {
+            let dashboard_only = BackfillArgs::augment_args(clap::Command::new("flags"));
+            for arg in dashboard_only.get_arguments() {
+                if matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine) {
+                    let flag = arg.get_long().unwrap_or(arg.get_id().as_str());
+                    return Err(command.error(
+                        clap::error::ErrorKind::ArgumentConflict,
+                        format!(
+                            "the subcommand '{sub}' cannot be used with '--{flag}' before it: '--{flag}' is a flag of the dashboard (no subcommand), or of 'run' and 'tui' given after them"
+                        ),
+                    ));
+                }
+            }
+        }
+        Self::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
+    }
+}
+
 /// Options every subcommand takes.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
@@ -54,8 +91,22 @@ pub struct GlobalArgs {
     )]
     pub log_file: Option<String>,
     /// Never use colour (every state stays readable as text)
-    #[arg(long, global = true, env = "NO_COLOR")]
+    #[arg(
+        long,
+        global = true,
+        env = "NO_COLOR",
+        hide_env_values = true,
+        value_parser = no_color_value,
+        default_value = ""
+    )]
     pub no_color: bool,
+}
+
+/// `NO_COLOR` means no colour whatever its value, when it is not empty (no-color.org):
+/// `NO_COLOR=1`, `NO_COLOR=true` and `NO_COLOR=0` all turn colour off. `--no-color` itself
+/// takes no value; absent, the default is the empty string (colour on).
+fn no_color_value(value: &str) -> Result<bool, std::convert::Infallible> {
+    Ok(!value.is_empty())
 }
 
 #[derive(Debug, Subcommand)]
@@ -201,4 +252,69 @@ pub struct InstrumentsArgs {
     /// Only the expiry calendar's prediction; do not ask the exchange
     #[arg(long)]
     pub calendar_only: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_checked(std::iter::once("deribit-backfill").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_subcommand() {
+        // What the demo prints at the end: `deribit-backfill --database-url … status`.
+        let before = parse(&["--database-url", "sqlite://x.db", "status"]).unwrap();
+        assert_eq!(before.global.database_url.as_deref(), Some("sqlite://x.db"));
+        assert!(matches!(before.command, Some(Command::Status(_))));
+        let after = parse(&["status", "--database-url", "sqlite://x.db"]).unwrap();
+        assert_eq!(after.global.database_url.as_deref(), Some("sqlite://x.db"));
+        let tui = parse(&[
+            "--config",
+            "c.toml",
+            "--no-color",
+            "tui",
+            "--start",
+            "2024-01-01",
+        ])
+        .unwrap();
+        assert!(tui.global.no_color);
+        assert!(
+            matches!(tui.command, Some(Command::Tui(ref a)) if a.start.as_deref() == Some("2024-01-01"))
+        );
+    }
+
+    #[test]
+    fn dashboard_flags_without_a_subcommand_only() {
+        let plain = parse(&["--start", "2024-01-01", "--pipelines", "futures"]).unwrap();
+        assert!(plain.command.is_none());
+        assert_eq!(plain.backfill.pipelines, vec!["futures".to_string()]);
+        let err = parse(&["--start", "2024-01-01", "status"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let text = err.to_string();
+        assert!(
+            text.contains("'status'") && text.contains("--start"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_color_env_values() {
+        // NO_COLOR's convention: any non-empty value turns colour off.
+        for v in ["1", "true", "0", "yes"] {
+            assert_eq!(no_color_value(v), Ok(true), "{v}");
+        }
+        assert_eq!(no_color_value(""), Ok(false));
+        assert!(parse(&["--no-color", "status"]).unwrap().global.no_color);
+        assert!(
+            !parse(&["status"]).unwrap().global.no_color || std::env::var_os("NO_COLOR").is_some()
+        );
+    }
 }

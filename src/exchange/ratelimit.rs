@@ -64,6 +64,8 @@ struct State {
     /// Next free slot of the slowdown pacer.
     next_slot: Instant,
     sent: VecDeque<Instant>,
+    /// The first request ever (the rate's window is shorter until it is RATE_WINDOW old).
+    first_sent: Option<Instant>,
     rejected: VecDeque<Instant>,
     total_requests: u64,
     rate_limited_total: u64,
@@ -114,6 +116,7 @@ impl RateLimiter {
                 slow_since: None,
                 next_slot: now,
                 sent: VecDeque::new(),
+                first_sent: None,
                 rejected: VecDeque::new(),
                 total_requests: 0,
                 rate_limited_total: 0,
@@ -191,6 +194,7 @@ impl RateLimiter {
         self.refill(&mut s, now);
         s.credits -= self.credits_of(cost);
         s.sent.push_back(now);
+        s.first_sent.get_or_insert(now);
         s.total_requests += 1;
         prune(&mut s.sent, now, RATE_WINDOW);
     }
@@ -230,16 +234,11 @@ impl RateLimiter {
         prune(&mut s.sent, now, RATE_WINDOW);
         prune(&mut s.rejected, now, REJECTION_WINDOW);
         let slowdown = self.slowdown_at(s.slow_since, now);
-        let window = s
-            .sent
-            .front()
-            .map(|first| now.saturating_duration_since(*first).as_secs_f64())
-            .unwrap_or(0.0)
-            .clamp(1.0, RATE_WINDOW.as_secs_f64());
+        let since_first = s.first_sent.map(|f| now.saturating_duration_since(f));
         RateLimitSnapshot {
             credits_left: s.credits.max(0.0),
             pool: self.config.pool as f64,
-            requests_per_second: s.sent.len() as f64 / window,
+            requests_per_second: rate_in_window(s.sent.len(), since_first),
             budget_per_second: self.config.requests_per_second() * SAFETY_FACTOR * slowdown,
             total_requests: s.total_requests,
             rate_limited_total: s.rate_limited_total,
@@ -257,6 +256,18 @@ enum Gate {
     Open,
     Penalty(Duration),
     Slot(Duration),
+}
+
+/// Requests per second from the requests sent in the last [`RATE_WINDOW`]: the count over the
+/// window, or over the time since the first request while that is shorter (at least 1 s).
+/// Dividing by the span from the oldest request still in the window instead counts one
+/// request too many: at a steady 0.98/s the dashboard showed 1.21.
+fn rate_in_window(count: usize, since_first: Option<Duration>) -> f64 {
+    let window = since_first
+        .unwrap_or(Duration::ZERO)
+        .as_secs_f64()
+        .clamp(1.0, RATE_WINDOW.as_secs_f64());
+    count as f64 / window
 }
 
 fn prune(q: &mut VecDeque<Instant>, now: Instant, window: Duration) {
@@ -289,6 +300,17 @@ mod tests {
         assert_eq!(slowdown_factor(Some(Duration::ZERO), 0.5, r), 0.5);
         assert!((slowdown_factor(Some(Duration::from_secs(30)), 0.5, r) - 0.75).abs() < 1e-9);
         assert_eq!(slowdown_factor(Some(Duration::from_secs(61)), 0.5, r), 1.0);
+    }
+
+    #[test]
+    fn requests_per_second_over_the_window() {
+        let secs = Duration::from_secs;
+        // Steady 1/s: five requests in the last five seconds.
+        assert_eq!(rate_in_window(5, Some(secs(600))), 1.0);
+        // Early on, over the time since the first request.
+        assert_eq!(rate_in_window(4, Some(secs(2))), 2.0);
+        assert_eq!(rate_in_window(1, Some(Duration::ZERO)), 1.0);
+        assert_eq!(rate_in_window(0, None), 0.0);
     }
 
     fn fast_config() -> RateLimitConfig {

@@ -92,7 +92,10 @@ pub fn progress_json(s: &EngineSnapshot, now_ms: i64) -> serde_json::Value {
     })
 }
 
-/// The final summary: per pipeline counts, then every job that did not end well.
+/// Jobs listed one per line in the summary at most (a terminal's worth with the totals).
+const SUMMARY_JOB_LINES: usize = 20;
+
+/// The final summary: totals per pipeline, the jobs that need attention, the verdict.
 pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
     let mut out = String::new();
     let t = &s.totals;
@@ -130,28 +133,54 @@ pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
         thousands(t.requests),
         thousands(t.retries),
     );
-    let troubled: Vec<_> = s
+    // Jobs that need the operator, one line each (failed with their error, paused,
+    // cancelled); queued jobs simply resume on the next start, so they are counted, not
+    // listed — a long list would push the totals off a terminal.
+    let attention: Vec<_> = s
         .jobs
         .iter()
         .filter(|j| {
             matches!(
                 j.state,
-                JobState::Failed | JobState::Paused | JobState::Cancelled | JobState::Queued
+                JobState::Failed | JobState::Paused | JobState::Cancelled
             )
         })
         .collect();
-    for j in troubled.iter().take(50) {
-        let _ = writeln!(
+    for j in attention.iter().take(SUMMARY_JOB_LINES) {
+        let _ = write!(
             out,
-            "  {:<11} {} {}: {}",
+            "  {:<11} {} {}",
             j.state.as_str(),
             j.key.pipeline,
-            j.key.instrument,
-            j.last_error.as_deref().unwrap_or("-")
+            j.key.instrument
+        );
+        match j.last_error.as_deref() {
+            Some(e) if j.state == JobState::Failed => {
+                let _ = writeln!(out, ": {e}");
+            }
+            _ => out.push('\n'),
+        }
+    }
+    if attention.len() > SUMMARY_JOB_LINES {
+        let _ = writeln!(
+            out,
+            "  ... and {} more (all of them: `deribit-backfill status`)",
+            attention.len() - SUMMARY_JOB_LINES
         );
     }
-    if troubled.len() > 50 {
-        let _ = writeln!(out, "  ... and {} more", troubled.len() - 50);
+    let unfinished = s
+        .jobs
+        .iter()
+        .filter(|j| !j.state.is_terminal() && j.state != JobState::Paused)
+        .count();
+    if unfinished > 0 {
+        let _ = writeln!(
+            out,
+            "  {unfinished} {} not finished: the next start resumes {} from {} checkpoint",
+            if unfinished == 1 { "job" } else { "jobs" },
+            if unfinished == 1 { "it" } else { "them" },
+            if unfinished == 1 { "its" } else { "their" },
+        );
     }
     let verdict = if t.all_successful() {
         "every job is done or unavailable"
@@ -254,6 +283,39 @@ mod tests {
         assert!(line.ends_with("ETA 2m05s"), "{line}");
         let json = progress_json(&snap(), 61_000);
         assert_eq!(json["totals"]["failed"], 1);
+    }
+
+    #[test]
+    fn summary_counts_queued_jobs_instead_of_listing_them() {
+        let mut s = snap();
+        let mut jobs = (*s.jobs).clone();
+        let template = jobs[0].clone();
+        for i in 0..60 {
+            let mut j = template.clone();
+            j.key = JobKey::new(Pipeline::Futures, &format!("ETH-{i}JAN25"));
+            j.state = if i == 0 {
+                JobState::Paused
+            } else {
+                JobState::Queued
+            };
+            jobs.push(j);
+        }
+        s.totals = Totals::from_jobs(&jobs);
+        s.jobs = Arc::new(jobs);
+        let text = summary_text(&s, 1_000);
+        assert!(
+            text.lines().count() <= 12,
+            "short enough for a terminal:\n{text}"
+        );
+        assert!(
+            !text.contains("ETH-5JAN25"),
+            "queued jobs are counted:\n{text}"
+        );
+        assert!(text.contains("paused      futures ETH-0JAN25\n"), "{text}");
+        assert!(
+            text.contains("59 jobs not finished: the next start resumes them"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -132,6 +132,23 @@ struct Supervisor {
     global_rate: Ewma,
     last_progress: Instant,
     shutting_down: bool,
+    /// The rate limiter as last published, at the precision the dashboard shows it.
+    rate_shown: RateView,
+}
+
+/// What the dashboard shows of the rate limiter, rounded to what it can show: credits in
+/// percent of the pool, requests/s and budget in hundredths, 10028s in the window, penalty
+/// seconds.
+type RateView = [i64; 5];
+
+fn rate_view(r: &crate::exchange::RateLimitSnapshot) -> RateView {
+    [
+        (r.credits_left / r.pool.max(1.0) * 100.0).round() as i64,
+        (r.requests_per_second * 100.0).round() as i64,
+        (r.budget_per_second * 100.0).round() as i64,
+        r.rate_limited_recent as i64,
+        r.penalty_seconds.ceil() as i64,
+    ]
 }
 
 /// Starts the engine over these jobs (each with its stored checkpoint, if any).
@@ -183,6 +200,7 @@ pub fn start(
         global_rate: Ewma::default(),
         last_progress: Instant::now(),
         shutting_down: false,
+        rate_shown: [-1; 5],
     };
     sup.publish(false);
     let handle = JobsHandle {
@@ -240,7 +258,12 @@ impl Supervisor {
                 },
                 Some(msg) = workers.recv() => self.on_worker(msg).await,
                 _ = tick.tick() => {
-                    if self.dirty {
+                    // The limiter moves without any job moving: the request rate falls to
+                    // zero after the last request, the pool refills. Publish that too, or the
+                    // dashboard keeps showing (and charting) the last rate seen.
+                    if self.dirty
+                        || rate_view(&self.ctx.client.limiter().snapshot()) != self.rate_shown
+                    {
                         self.publish(false);
                     }
                 }
@@ -538,11 +561,13 @@ impl Supervisor {
             .map(|e| (e.spec.expected_rows - e.checkpoint.rows).max(0))
             .sum();
         let idle = self.is_idle();
+        let rate_limit = self.ctx.client.limiter().snapshot();
+        self.rate_shown = rate_view(&rate_limit);
         let snapshot = EngineSnapshot {
             version: self.version,
             jobs: Arc::new(jobs),
             totals,
-            rate_limit: self.ctx.client.limiter().snapshot(),
+            rate_limit,
             parallel: self.parallel,
             started_at: self.started_at,
             rows_per_second: if idle { 0.0 } else { self.global_rate.rate() },

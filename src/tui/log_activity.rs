@@ -2,7 +2,7 @@
 //! Add [`LogActivityLayer`] next to tui-logger's layer, under the same filter:
 //!
 //! ```ignore
-//! let pane = tui_logger::TuiTracingSubscriberLayer
+//! let pane = deribit_backfill::tui::LogPaneLayer
 //!     .and_then(deribit_backfill::tui::LogActivityLayer)
 //!     .with_filter(filter);
 //! ```

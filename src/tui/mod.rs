@@ -12,6 +12,7 @@ pub mod engine;
 pub mod event_loop;
 pub mod input;
 pub mod log_activity;
+pub mod log_layer;
 pub mod pacer;
 pub mod screen;
 pub mod terminal;
@@ -28,6 +29,7 @@ use crate::ui::LogPane;
 
 pub use event_loop::{ExitReason, LoopEnd, LoopIo, run_loop};
 pub use log_activity::LogActivityLayer;
+pub use log_layer::LogPaneLayer;
 pub use terminal::{TerminalGuard, restore};
 
 /// What the dashboard runs on.

@@ -25,12 +25,14 @@ pub struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    /// Enters raw mode and the alternate screen, and hides the cursor. Installs the panic
-    /// hook on first use, chained after whatever hook is installed now.
+    /// Enters raw mode and the alternate screen, and hides the cursor; discards keys typed
+    /// before. Installs the panic hook on first use, chained after whatever hook is
+    /// installed now.
     pub fn enter() -> io::Result<Self> {
         install_panic_hook();
         enable_raw_mode()?;
         ACTIVE.store(true, Ordering::SeqCst);
+        discard_typeahead();
         if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, Hide) {
             restore();
             return Err(e);
@@ -42,6 +44,16 @@ impl TerminalGuard {
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
+    }
+}
+
+/// Drops keys typed before the dashboard was on screen (e.g. during instrument discovery).
+/// They were not typed at the dashboard: a stray `P` would pause every job, and that pause
+/// survives restarts.
+fn discard_typeahead() {
+    #[cfg(unix)]
+    {
+        let _ = rustix::termios::tcflush(io::stdin(), rustix::termios::QueueSelector::IFlush);
     }
 }
 

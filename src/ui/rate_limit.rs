@@ -59,6 +59,25 @@ pub fn status_text(r: &RateLimitSnapshot, short: bool) -> (String, bool) {
     }
 }
 
+/// `requests/s 19.4 of 19.6 budget`. Above the sustained budget the client is spending the
+/// credits it saved up (the pool allows a burst: at start, or after a quiet spell), which
+/// the line says when it fits.
+fn requests_line<'a>(r: &RateLimitSnapshot, width: usize) -> Line<'a> {
+    let text = format!(
+        "requests/s {} of {} budget",
+        rate(r.requests_per_second),
+        rate(r.budget_per_second)
+    );
+    let burst = " (burst)";
+    if r.requests_per_second > r.budget_per_second * 1.005
+        && text.chars().count() + burst.len() <= width
+    {
+        Line::from(format!("{text}{burst}"))
+    } else {
+        Line::from(text)
+    }
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
     let theme = &ctx.theme;
     let r = &app.snapshot().rate_limit;
@@ -75,11 +94,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
     let (status, alert) = status_text(r, false);
     let text = vec![
         credits_line(r, w, theme),
-        Line::from(format!(
-            "requests/s {} of {} budget",
-            rate(r.requests_per_second),
-            rate(r.budget_per_second)
-        )),
+        requests_line(r, w),
         Line::from(vec![
             Span::raw("10028 in last 5 min: "),
             Span::styled(
@@ -126,4 +141,36 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
         .max(top)
         .style(theme.info());
     frame.render_widget(spark, spark_area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(line: Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_rate_above_the_budget_is_called_a_burst() {
+        let mut r = RateLimitSnapshot {
+            requests_per_second: 19.4,
+            budget_per_second: 19.6,
+            ..Default::default()
+        };
+        assert_eq!(
+            text(requests_line(&r, 38)),
+            "requests/s 19.4 of 19.6 budget"
+        );
+        r.requests_per_second = 39.6;
+        assert_eq!(
+            text(requests_line(&r, 38)),
+            "requests/s 39.6 of 19.6 budget (burst)"
+        );
+        assert_eq!(
+            text(requests_line(&r, 30)),
+            "requests/s 39.6 of 19.6 budget",
+            "said only when it fits"
+        );
+    }
 }

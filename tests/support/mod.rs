@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 #[path = "../common/pg.rs"]
 pub mod pg;
+pub mod tmux;
 
 /// The simulator's frozen "now" in these tests.
 pub const NOW: &str = "2024-03-01T00:00:00Z";

@@ -2,15 +2,22 @@
 
 mod args;
 mod instruments;
+mod plot;
+mod report;
 mod run;
+mod verify;
 
 use std::path::Path;
 use std::process::ExitCode;
 
-pub use args::{BackfillArgs, Cli, Command, GlobalArgs, InstrumentsArgs, RunArgs};
+pub use args::{
+    BackfillArgs, CheckArgs, Cli, Command, GlobalArgs, InstrumentsArgs, PlotArgs, PlotBasisArgs,
+    PlotWhat, ReportArgs, ReportKind, RunArgs, VerifyArgs,
+};
 use color_eyre::eyre::Result;
 pub use instruments::{parse_currencies, parse_range};
 pub use run::EXIT_INCOMPLETE;
+pub use verify::EXIT_CHECKS_FAILED;
 
 use crate::config::{self, Config, Overrides};
 use crate::telemetry::LogMode;
@@ -84,6 +91,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Instruments(args) => instruments::run(&loaded.config, &args).await,
+        Command::Verify(args) => verify::run(&loaded.config, &args).await,
+        Command::Report(args) => report::run(&loaded.config, &args).await,
+        Command::Plot(args) => plot::run(&loaded.config, &args).await,
     }
 }
 

@@ -61,7 +61,12 @@ fn table_of(name: &str) -> CandleTable {
 }
 
 impl Collector {
-    pub fn new(store: Arc<dyn Store>, client: DeribitClient, options: CollectorOptions, clock: Clock) -> Self {
+    pub fn new(
+        store: Arc<dyn Store>,
+        client: DeribitClient,
+        options: CollectorOptions,
+        clock: Clock,
+    ) -> Self {
         let started_at = clock();
         Self {
             store,
@@ -93,14 +98,20 @@ impl Collector {
             .collect();
         if self.options.include_futures {
             for c in &self.options.currencies {
-                let listed = self.client.get_instruments(Some(c), Some("future"), false, stop).await?;
+                let listed = self
+                    .client
+                    .get_instruments(Some(c), Some("future"), false, stop)
+                    .await?;
                 self.stats.requests += 1;
                 names.extend(
                     listed
                         .value
                         .into_iter()
                         .filter(|i| i.is_active && !i.instrument_name.ends_with("PERPETUAL"))
-                        .filter(|i| InstrumentName::parse(&i.instrument_name).is_ok_and(|n| n.kind == InstrumentKind::Future))
+                        .filter(|i| {
+                            InstrumentName::parse(&i.instrument_name)
+                                .is_ok_and(|n| n.kind == InstrumentKind::Future)
+                        })
                         .map(|i| i.instrument_name),
                 );
             }
@@ -112,7 +123,12 @@ impl Collector {
     }
 
     /// Brings one instrument up to the exchange's current minute; returns rows written.
-    async fn catch_up(&mut self, name: &str, exchange_now: i64, stop: &CancellationToken) -> Result<i64, String> {
+    async fn catch_up(
+        &mut self,
+        name: &str,
+        exchange_now: i64,
+        stop: &CancellationToken,
+    ) -> Result<i64, String> {
         let table = table_of(name);
         let latest = self
             .store
@@ -122,7 +138,9 @@ impl Collector {
         let lookback = self.options.initial_lookback.as_millis() as i64;
         let from = latest.unwrap_or_else(|| floor_to(exchange_now - lookback, MINUTE_MS));
         let to = floor_to(exchange_now, MINUTE_MS) + MINUTE_MS;
-        let Ok(range) = TimeRange::new(from, to) else { return Ok(0) };
+        let Ok(range) = TimeRange::new(from, to) else {
+            return Ok(0);
+        };
         let mut written = 0;
         for w in range.candle_windows() {
             if stop.is_cancelled() {
@@ -134,7 +152,9 @@ impl Collector {
                 .await
                 .map_err(|e| e.to_string())?;
             self.stats.requests += 1;
-            let Some(mut rows) = fetched.value else { continue };
+            let Some(mut rows) = fetched.value else {
+                continue;
+            };
             rows.retain(|c| c.ts >= w.first && c.ts <= w.last);
             if rows.is_empty() {
                 continue;

@@ -37,6 +37,28 @@ pub struct JobSpec {
     pub depends_on: Vec<JobKey>,
     /// The future's expiry, for basis and display.
     pub expiration_ts: Option<i64>,
+    /// A gap job's exact ranges inside `range`, sorted and disjoint; empty: all of `range`.
+    pub parts: Vec<TimeRange>,
+}
+
+impl JobSpec {
+    /// What is left to fetch from `cursor` on: the parts (or the range) after it, in order.
+    pub fn todo(&self, cursor: i64) -> Vec<TimeRange> {
+        let whole = [self.range];
+        let parts: &[TimeRange] = if self.parts.is_empty() {
+            &whole
+        } else {
+            &self.parts
+        };
+        parts
+            .iter()
+            .filter_map(|p| {
+                let start = p.start.max(cursor).max(self.range.start);
+                let end = p.end.min(self.range.end);
+                (end > start).then_some(TimeRange { start, end })
+            })
+            .collect()
+    }
 }
 
 /// The jobs of a run, in the order they should start.
@@ -179,6 +201,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 expiration_ts: (r.kind == InstrumentKind::Future)
                     .then_some(r.expiration_ts)
                     .flatten(),
+                parts: vec![],
             });
         }
     }
@@ -196,6 +219,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                     expected_requests: div_ceil(hours, MAX_FUNDING_ROWS_PER_REQUEST).max(1),
                     depends_on: vec![],
                     expiration_ts: None,
+                    parts: vec![],
                 });
             }
         }
@@ -220,6 +244,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 expected_requests: div_ceil(days, 1000).max(1),
                 depends_on,
                 expiration_ts: None,
+                parts: vec![],
             });
         }
     }
@@ -252,6 +277,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 expected_requests: 0,
                 depends_on,
                 expiration_ts: None,
+                parts: vec![],
             });
         }
     }

@@ -45,7 +45,10 @@ fn from_row(row: &PgRow) -> Result<Heartbeat, StoreError> {
         host: row.try_get("host").map_err(get)?,
         pid: row.try_get::<i32, _>("pid").map_err(get)? as i64,
         started_at: to_ms(row.try_get::<DateTime<Utc>, _>("started_at").map_err(get)?),
-        last_beat_at: to_ms(row.try_get::<DateTime<Utc>, _>("last_beat_at").map_err(get)?),
+        last_beat_at: to_ms(
+            row.try_get::<DateTime<Utc>, _>("last_beat_at")
+                .map_err(get)?,
+        ),
         instruments: crate::store::split_instruments(&instruments),
         rows_written: row.try_get("rows_written").map_err(get)?,
         last_error: row.try_get("last_error").map_err(get)?,

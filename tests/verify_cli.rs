@@ -5,7 +5,7 @@ use std::process::Command;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_deribit-backfill"));
-    c.env_remove("DATABASE_URL").env("NO_COLOR", "1");
+    c.env_remove("DATABASE_URL").env("NO_COLOR", "1"); // any value turns colour off
     c
 }
 
@@ -85,7 +85,7 @@ fn bad_verify_input_names_the_fix() {
     one_clear_line(&err, "unknown currency XRP");
     assert!(err.contains("--currencies BTC"), "{err}");
 
-    let (code, _, err) = run(&["verify", "--storage-budget-gb", "-1"], &url, p);
+    let (code, _, err) = run(&["verify", "--storage-budget-gb", "0"], &url, p);
     assert_ne!(code, 0);
     one_clear_line(&err, "positive number of gigabytes");
 

@@ -253,8 +253,8 @@ pub const ACTIONS: &[ActionSpec] = &[
         "gaps",
         &["g"],
         G::Jobs,
-        Some("gaps"),
-        "re-fetch the gaps `verify` recorded for the selected job's instrument (or the marked jobs')",
+        None,
+        "re-fetch the gaps verify recorded for the selected (or marked) jobs' instruments",
     ),
     spec(
         A::ParallelUp,
@@ -317,8 +317,8 @@ pub const ACTIONS: &[ActionSpec] = &[
         "basis",
         &["b"],
         G::View,
-        Some("basis"),
-        "show the basis curve (term structure and the selected future's history), or back",
+        None,
+        "show the basis curve (term structure, a future's history), or back",
     ),
     spec(
         A::Command,
@@ -342,7 +342,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["esc"],
         G::App,
         None,
-        "close the overlay, else clear marks, else clear filters",
+        "close the overlay or basis tab, else clear marks, else clear filters",
     ),
     spec(
         A::Quit,

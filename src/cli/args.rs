@@ -50,7 +50,13 @@ pub struct GlobalArgs {
     )]
     pub log_file: Option<String>,
     /// Never use colour (every state stays readable as text)
-    #[arg(long, global = true, env = "NO_COLOR")]
+    // NO_COLOR is set to any value by convention (`NO_COLOR=1`): falsey words turn it off.
+    #[arg(
+        long,
+        global = true,
+        env = "NO_COLOR",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
     pub no_color: bool,
 }
 

@@ -32,11 +32,11 @@ fn bounds(values: impl Iterator<Item = f64>) -> [f64; 2] {
     [lo - pad, hi + pad]
 }
 
-fn labels(b: [f64; 2], unit: &str) -> Vec<Line<'static>> {
+fn labels(b: [f64; 2], decimals: usize, unit: &str) -> Vec<Line<'static>> {
     let mid = (b[0] + b[1]) / 2.0;
     [b[0], mid, b[1]]
         .iter()
-        .map(|v| Line::from(format!("{v:.2}{unit}")))
+        .map(|v| Line::from(format!("{v:.decimals$}{unit}")))
         .collect()
 }
 
@@ -69,7 +69,8 @@ fn term_structure(frame: &mut Frame, area: Rect, b: &BasisMetrics, selected: usi
         .map(|f| (f.latest.days_to_expiry, f.latest.basis_spread_pct))
         .collect();
     let sel: Vec<(f64, f64)> = points.get(selected).copied().into_iter().collect();
-    let x = bounds(points.iter().map(|p| p.0).chain([0.0]));
+    let mut x = bounds(points.iter().map(|p| p.0).chain([0.0]));
+    x[0] = 0.0;
     let y = bounds(points.iter().map(|p| p.1).chain([0.0]));
     let chart = Chart::new(vec![
         Dataset::default()
@@ -86,16 +87,14 @@ fn term_structure(frame: &mut Frame, area: Rect, b: &BasisMetrics, selected: usi
     ])
     .x_axis(
         Axis::default()
-            .title("days")
             .bounds(x)
-            .labels(labels(x, ""))
+            .labels(labels(x, 0, "d"))
             .style(theme.dim()),
     )
     .y_axis(
         Axis::default()
-            .title("%")
             .bounds(y)
-            .labels(labels(y, ""))
+            .labels(labels(y, 2, "%"))
             .style(theme.dim()),
     )
     .legend_position(None);
@@ -112,7 +111,7 @@ fn history(frame: &mut Frame, area: Rect, b: &BasisMetrics, selected: usize, the
         .iter()
         .map(|(ts, pct)| ((ts - end) as f64 / DAY_MS as f64, *pct))
         .collect();
-    let x = bounds(points.iter().map(|p| p.0).chain([0.0]));
+    let x = [points.first().map_or(-1.0, |p| p.0.min(-0.01)), 0.0];
     let y = bounds(points.iter().map(|p| p.1));
     let chart = Chart::new(vec![
         Dataset::default()
@@ -123,19 +122,28 @@ fn history(frame: &mut Frame, area: Rect, b: &BasisMetrics, selected: usize, the
     ])
     .x_axis(
         Axis::default()
-            .title(format!("days to {}", &format_ms(end)[..16]))
             .bounds(x)
-            .labels(labels(x, "d"))
+            .labels(labels(x, 1, "d"))
             .style(theme.dim()),
     )
     .y_axis(
         Axis::default()
-            .title(format!("{} %", f.name))
             .bounds(y)
-            .labels(labels(y, ""))
+            .labels(labels(y, 2, "%"))
             .style(theme.dim()),
     );
     frame.render_widget(chart, area);
+}
+
+/// Days of history shown for the selected future (rounded).
+fn history_days(b: &BasisMetrics, selected: usize) -> i64 {
+    b.futures.get(selected).map_or(0, |f| {
+        let (first, last) = (
+            f.history.first().map_or(0, |p| p.0),
+            f.history.last().map_or(0, |p| p.0),
+        );
+        ((last - first) as f64 / DAY_MS as f64).round() as i64
+    })
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
@@ -161,30 +169,63 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
         return;
     };
     let selected = app.basis_selected();
-    let wide = inner.width >= LIST_W + 40;
-    let (list_area, charts) = if wide {
-        let [l, c] =
+    // Wide: the futures list beside the charts. Narrow (80 columns): the charts alone, the
+    // selected future named in the caption.
+    let wide = inner.width >= LIST_W + 60;
+    let charts = if wide {
+        let [list_area, c] =
             Layout::horizontal([Constraint::Length(LIST_W), Constraint::Min(0)]).areas(inner);
-        (l, c)
+        let lines = list(
+            b,
+            selected,
+            theme,
+            list_area.width.saturating_sub(1) as usize,
+        );
+        super::panes::scrolled(
+            frame,
+            list_area,
+            lines,
+            (selected + 1).saturating_sub(list_area.height.saturating_sub(1) as usize),
+        );
+        c
     } else {
-        let rows = (b.futures.len() as u16 + 1).min(inner.height / 3).max(2);
-        let [l, c] = Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(inner);
-        (l, c)
+        inner
     };
-    let lines = list(
-        b,
-        selected,
-        theme,
-        list_area.width.saturating_sub(1) as usize,
-    );
-    super::panes::scrolled(
-        frame,
-        list_area,
-        lines,
-        (selected + 1).saturating_sub(list_area.height.saturating_sub(1) as usize),
-    );
     let [left, right] =
         Layout::horizontal([Constraint::Ratio(1, 2), Constraint::Ratio(1, 2)]).areas(charts);
+    let mut caption = |area: Rect, text: String| {
+        let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                truncate(&text, top.width as usize),
+                theme.title(),
+            )),
+            top,
+        );
+        rest
+    };
+    let sel_name = b.futures.get(selected).map_or(String::new(), |f| {
+        if wide {
+            f.name.clone()
+        } else {
+            format!(
+                "{} {:+.2}% {:.0}d ({}/{})",
+                f.name,
+                f.latest.basis_spread_pct,
+                f.latest.days_to_expiry,
+                selected + 1,
+                b.futures.len()
+            )
+        }
+    });
+    let left = caption(
+        left,
+        format!("basis % by days to expiry, {} futures", b.futures.len()),
+    );
+    let right = caption(
+        right,
+        format!("{sel_name}: last {} days", history_days(b, selected)),
+    );
     term_structure(frame, left, b, selected, theme);
     history(frame, right, b, selected, theme);
 }

@@ -98,17 +98,33 @@ pub struct BasisData {
 /// Points drawn per history line at most (longer histories are thinned evenly).
 pub const MAX_HISTORY_POINTS: usize = 2_000;
 
-/// Keeps at most `max` points, evenly spaced, always the last one.
+/// Keeps at most `max` points, evenly spaced, the first and the last among them.
 pub fn thin(points: &[BasisPoint], max: usize) -> Vec<BasisPoint> {
     if points.len() <= max || max < 2 {
         return points.to_vec();
     }
-    let stride = points.len().div_ceil(max);
-    let mut out: Vec<BasisPoint> = points.iter().step_by(stride).copied().collect();
-    if out.last().map(|p| p.ts) != points.last().map(|p| p.ts) {
-        out.extend(points.last().copied());
+    let step = (points.len() - 1) as f64 / (max - 1) as f64;
+    (0..max)
+        .map(|i| points[((i as f64 * step).round() as usize).min(points.len() - 1)])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_the_ends_and_the_cap() {
+        let pts: Vec<BasisPoint> = (0..10_080)
+            .map(|i| BasisPoint::compute(i * 60_000, 101.0, 100.0, 1 << 40))
+            .collect();
+        let t = thin(&pts, 240);
+        assert_eq!(t.len(), 240);
+        assert_eq!(t.first().unwrap().ts, 0);
+        assert_eq!(t.last().unwrap().ts, 10_079 * 60_000);
+        assert!(t.windows(2).all(|w| w[0].ts < w[1].ts));
+        assert_eq!(thin(&pts[..10], 240).len(), 10);
     }
-    out
 }
 
 /// Reads the curve at `at` (default: the newest basis row) and `future`'s history.

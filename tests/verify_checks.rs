@@ -317,3 +317,35 @@ async fn sqlite_damage_is_caught_named_and_fixed() {
 async fn postgres_damage_is_caught_named_and_fixed() {
     damage_is_caught_named_and_fixed(Backend::Postgres).await;
 }
+
+/// Verify's runtime on a larger database (60 days of BTC and ETH, every pipeline), both
+/// backends: `cargo test --release --test verify_checks timing -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "a timing run, not a check"]
+async fn timing_sixty_days() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) =
+            verify_support::filled_range(backend, "verify_timing", "2024-01-01", "2024-03-01")
+                .await
+        else {
+            continue;
+        };
+        db.store.analyze().await.unwrap();
+        let started = std::time::Instant::now();
+        let v = db.verify().await;
+        let secs = started.elapsed().as_secs_f64();
+        let candles: i64 = v.futures.iter().chain(&v.perpetuals).map(|f| f.rows).sum();
+        let basis: i64 = v.basis.iter().map(|b| b.rows).sum();
+        eprintln!(
+            "{backend:?}: verify {:.2} s for {} futures + {} perpetuals ({candles} candles, \
+             {basis} basis rows): {:.0} candles/s; passed {}",
+            secs,
+            v.futures.len(),
+            v.perpetuals.len(),
+            candles as f64 / secs,
+            v.passed
+        );
+        assert!(v.passed, "{:?}", v.failed());
+        db.sim.shutdown().await;
+    }
+}

@@ -194,7 +194,13 @@ async fn gaps_from_the_dashboard(db: &Filled) {
     let v = db.verify().await;
     assert!(v.checks.iter().find(|c| c.id == "AC-007").unwrap().passed);
     // Its basis was rebuilt too (other futures still have the reports' damage).
-    assert!(v.basis.iter().find(|b| b.future == future).unwrap().passed());
+    assert!(
+        v.basis
+            .iter()
+            .find(|b| b.future == future)
+            .unwrap()
+            .passed()
+    );
 }
 
 async fn everything(backend: Backend) -> Option<[String; 3]> {

@@ -186,6 +186,15 @@ impl JobKey {
         }
     }
 
+    /// The instrument as the job tables show it: `BTC-27DEC24`, or `BTC-27DEC24 gaps`.
+    pub fn label(&self) -> String {
+        if self.gaps {
+            format!("{} gaps", self.instrument)
+        } else {
+            self.instrument.clone()
+        }
+    }
+
     /// The same series' regular job.
     pub fn series(&self) -> Self {
         Self::new(self.pipeline, self.instrument.clone())

@@ -145,7 +145,7 @@ pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
             "  {:<11} {} {}: {}",
             j.state.as_str(),
             j.key.pipeline,
-            j.key.instrument,
+            j.key.label(),
             j.last_error.as_deref().unwrap_or("-")
         );
     }
@@ -175,6 +175,7 @@ pub fn summary_json(s: &EngineSnapshot, now_ms: i64) -> serde_json::Value {
         "jobs": s.jobs.iter().map(|j| serde_json::json!({
             "pipeline": j.key.pipeline,
             "instrument": j.key.instrument,
+            "gaps": j.key.gaps,
             "state": j.state,
             "rows_done": j.rows_done,
             "rows_expected": j.rows_expected,

@@ -33,6 +33,8 @@ pub struct Filled {
     pub store: Arc<dyn Store>,
     pub sim: SimHandle,
     pub config: Config,
+    pub start: &'static str,
+    pub end: &'static str,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -40,7 +42,7 @@ impl Filled {
     pub fn options(&self) -> VerifyOptions {
         VerifyOptions {
             currencies: vec!["BTC".into(), "ETH".into()],
-            start: Some(parse_instant(START).unwrap()),
+            start: Some(parse_instant(self.start).unwrap()),
             end: None,
             storage_budget_bytes: 1.5e9,
             now: now(),
@@ -53,7 +55,7 @@ impl Filled {
 
     /// Runs the recorded gaps through the engine (`run --gaps-only`, as a library call).
     pub async fn fetch_gaps(&self) -> deribit_backfill::jobs::EngineSnapshot {
-        let opts = support::options(START, END, 4);
+        let opts = support::options(self.start, self.end, 4);
         let client = backfill::client(&self.config).unwrap();
         let stop = CancellationToken::new();
         let prepared = backfill::prepare_gaps(&client, &self.store, &opts, &stop)
@@ -120,11 +122,21 @@ impl Filled {
 /// Backfills BTC and ETH over [`START`, `END`) from a fresh simulator; `None` when
 /// PostgreSQL tests are skipped locally.
 pub async fn filled(backend: Backend, test: &str) -> Option<Filled> {
+    filled_range(backend, test, START, END).await
+}
+
+/// Like [`filled`] over another range.
+pub async fn filled_range(
+    backend: Backend,
+    test: &str,
+    start: &'static str,
+    end: &'static str,
+) -> Option<Filled> {
     let (url, dir) = support::fresh_database(backend, test).await?;
     let sim = support::spawn_sim(support::unlimited()).await;
     let config = support::config_for(&sim, &url);
     let store = support::open(&url).await;
-    let opts = support::options(START, END, 4);
+    let opts = support::options(start, end, 4);
     let snap = support::run_backfill(&store, &config, &opts).await;
     assert!(snap.totals.all_successful(), "{:?}", snap.totals);
     Some(Filled {
@@ -133,6 +145,8 @@ pub async fn filled(backend: Backend, test: &str) -> Option<Filled> {
         store,
         sim,
         config,
+        start,
+        end,
         _dir: dir,
     })
 }

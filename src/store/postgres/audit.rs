@@ -101,12 +101,13 @@ pub(super) async fn series(pool: &PgPool, q: &SeriesQuery) -> Result<SeriesAudit
             .map(|(p, t)| (p.map(to_ms), Some(to_ms(t))))
             .collect();
     let last: Option<DateTime<Utc>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT max(timestamp) FROM ({present}) p"
+        // The newest present point: a backward index probe that stops at the first match.
+        "SELECT timestamp FROM ({present}) p ORDER BY timestamp DESC LIMIT 1"
     )))
     .bind(&q.key)
     .bind(lo)
     .bind(hi)
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
     .map_err(err())?;
     pairs.push((last.map(to_ms), None));

@@ -96,12 +96,13 @@ pub(super) async fn series(pool: &SqlitePool, q: &SeriesQuery) -> Result<SeriesA
             .map(|(p, t)| (p, Some(t)))
             .collect();
     let last: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT max(timestamp) FROM ({present})"
+        // The newest present point: a backward index probe that stops at the first match.
+        "SELECT timestamp FROM ({present}) ORDER BY timestamp DESC LIMIT 1"
     )))
     .bind(&q.key)
     .bind(g.range.start)
     .bind(g.range.end)
-    .fetch_one(pool)
+    .fetch_optional(pool)
     .await
     .map_err(err)?;
     pairs.push((last, None));

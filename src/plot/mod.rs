@@ -109,24 +109,6 @@ pub fn thin(points: &[BasisPoint], max: usize) -> Vec<BasisPoint> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thinning_keeps_the_ends_and_the_cap() {
-        let pts: Vec<BasisPoint> = (0..10_080)
-            .map(|i| BasisPoint::compute(i * 60_000, 101.0, 100.0, 1 << 40))
-            .collect();
-        let t = thin(&pts, 240);
-        assert_eq!(t.len(), 240);
-        assert_eq!(t.first().unwrap().ts, 0);
-        assert_eq!(t.last().unwrap().ts, 10_079 * 60_000);
-        assert!(t.windows(2).all(|w| w[0].ts < w[1].ts));
-        assert_eq!(thin(&pts[..10], 240).len(), 10);
-    }
-}
-
 /// Reads the curve at `at` (default: the newest basis row) and `future`'s history.
 pub async fn basis_data(
     store: &Arc<dyn Store>,
@@ -174,4 +156,22 @@ pub async fn basis_data(
         }
     };
     Ok(BasisData { at, curve, history })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thinning_keeps_the_ends_and_the_cap() {
+        let pts: Vec<BasisPoint> = (0..10_080)
+            .map(|i| BasisPoint::compute(i * 60_000, 101.0, 100.0, 1 << 40))
+            .collect();
+        let t = thin(&pts, 240);
+        assert_eq!(t.len(), 240);
+        assert_eq!(t.first().unwrap().ts, 0);
+        assert_eq!(t.last().unwrap().ts, 10_079 * 60_000);
+        assert!(t.windows(2).all(|w| w[0].ts < w[1].ts));
+        assert_eq!(thin(&pts[..10], 240).len(), 10);
+    }
 }

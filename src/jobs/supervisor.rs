@@ -400,6 +400,9 @@ impl Supervisor {
     /// new ones are added, ended ones queued again over the gaps open now; queued or running
     /// ones are left alone.
     async fn queue_gaps(&mut self, selector: &Selector) -> usize {
+        if self.shutting_down {
+            return 0;
+        }
         let glob = match selector {
             Selector::Pattern(p) => globset::Glob::new(&p.to_uppercase())
                 .ok()

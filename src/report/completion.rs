@@ -42,6 +42,14 @@ fn series_table(out: &mut String, title: &str, checks: &[SeriesCheck], unit: &st
         );
     }
     let _ = writeln!(out);
+    for c in checks {
+        if let Some(n) = &c.note {
+            let _ = writeln!(out, "- {}: {}", c.instrument, cell(n));
+        }
+    }
+    if checks.iter().any(|c| c.note.is_some()) {
+        let _ = writeln!(out);
+    }
 }
 
 /// The completion report.

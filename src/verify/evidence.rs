@@ -134,6 +134,11 @@ fn series_table(out: &mut String, checks: &[SeriesCheck], with_series: bool) {
             c.coverage() * 100.0
         );
     }
+    for c in checks {
+        if let Some(n) = &c.note {
+            let _ = writeln!(out, "NOTE {} {n}", c.instrument);
+        }
+    }
     let gaps: usize = checks.iter().map(|c| c.gaps.len()).sum();
     let _ = writeln!(
         out,

@@ -4,9 +4,12 @@
 
 use std::sync::Arc;
 
-use crate::domain::{DataStatus, Pipeline, TimeRange};
+use std::collections::BTreeMap;
+
+use crate::domain::time::format_ms;
+use crate::domain::{DataStatus, Discovery, Pipeline, TimeRange};
 use crate::jobs::{JobSpec, PlanRequest};
-use crate::store::{Store, StoreError};
+use crate::store::{DataTable, Store, StoreError};
 
 use super::model::Excluded;
 
@@ -18,6 +21,8 @@ pub struct Expected {
     pub funding: Vec<JobSpec>,
     pub index: Vec<JobSpec>,
     pub excluded: Vec<Excluded>,
+    /// Why a series' expected range differs from the plan's, by instrument.
+    pub notes: BTreeMap<String, String>,
     pub until: i64,
     pub until_source: String,
 }
@@ -100,6 +105,38 @@ pub async fn expected(
             Pipeline::Funding => out.funding.push(job),
             Pipeline::Index => out.index.push(job),
             _ => {}
+        }
+    }
+    // Futures only the expiry calendar knows have no real creation time: discovery searches
+    // from a week before the typical listing, so the exchange's first candle marks the
+    // listing. Their minutes count from it (the backfill asked for the earlier ones and the
+    // exchange had none); the evidence says so.
+    let first: BTreeMap<String, i64> = store
+        .coverage(DataTable::Futures)
+        .await?
+        .into_iter()
+        .map(|c| (c.instrument, c.first_ts))
+        .collect();
+    for job in &mut out.futures {
+        let name = &job.key.instrument;
+        let calendar_only = instruments
+            .iter()
+            .any(|r| &r.instrument == name && r.discovered_from == Discovery::Calendar);
+        if let Some(&f) = first.get(name)
+            && calendar_only
+            && f > job.range.start
+            && f < job.range.end
+        {
+            out.notes.insert(
+                name.clone(),
+                format!(
+                    "creation unknown (listed by the expiry calendar only): counted from the first \
+                     candle at {} instead of the searched start {}",
+                    format_ms(f),
+                    format_ms(job.range.start)
+                ),
+            );
+            job.range.start = f;
         }
     }
     let by_name = |a: &JobSpec, b: &JobSpec| a.key.instrument.cmp(&b.key.instrument);

@@ -66,7 +66,10 @@ pub async fn verify(
             .filter(|g| g.state == GapState::Empty)
             .collect(),
     );
-    let futures = series::candles(store, &known, &expected.futures, Pipeline::Futures).await?;
+    let mut futures = series::candles(store, &known, &expected.futures, Pipeline::Futures).await?;
+    for f in &mut futures {
+        f.note = expected.notes.get(&f.instrument).cloned();
+    }
     let perpetuals =
         series::candles(store, &known, &expected.perpetuals, Pipeline::Perpetuals).await?;
     let funding = series::funding(store, &known, &expected.funding).await?;

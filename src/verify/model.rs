@@ -32,6 +32,8 @@ pub struct SeriesCheck {
     pub rows: i64,
     pub quarantined: i64,
     pub gaps: Vec<GapLine>,
+    /// Why the expected range differs from the plan's, if it does.
+    pub note: Option<String>,
 }
 
 impl SeriesCheck {

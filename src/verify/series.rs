@@ -60,6 +60,7 @@ async fn check(
         rows: audit.rows,
         quarantined: audit.quarantined,
         gaps,
+        note: None,
     })
 }
 

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 enum Call {
     Command(Selector, Command),
     Parallel(usize),
+    Gaps(Selector),
     Shutdown,
 }
 
@@ -38,6 +39,10 @@ impl EngineControl for FakeEngine {
     }
     fn set_parallel(&self, n: usize) -> Result<(), EngineStopped> {
         self.0.lock().unwrap().push(Call::Parallel(n));
+        Ok(())
+    }
+    fn queue_gaps(&self, selector: Selector) -> Result<(), EngineStopped> {
+        self.0.lock().unwrap().push(Call::Gaps(selector));
         Ok(())
     }
     fn shutdown(&self) {
@@ -240,6 +245,24 @@ async fn keys_reach_the_engine() {
             Call::Command(Selector::All, Command::Pause),
             Call::Parallel(5)
         ]
+    );
+    rig.task.abort();
+}
+
+#[tokio::test(start_paused = true)]
+async fn g_asks_the_engine_for_the_selected_jobs_gaps() {
+    let rig = Rig::start(idle(), 10);
+    settle(100).await;
+    rig.press(KeyCode::Char('g'));
+    settle(100).await;
+    assert_eq!(
+        rig.calls(),
+        [Call::Gaps(Selector::one(
+            deribit_backfill::domain::JobKey::new(
+                deribit_backfill::domain::Pipeline::Futures,
+                "BTC-27DEC24"
+            )
+        ))]
     );
     rig.task.abort();
 }

@@ -111,7 +111,7 @@ fn dialogs() {
     let mut app = sample_app(80, 24);
     keys(&mut app, &["q"]);
     snap!("quit_dialog", app, 80, 24);
-    keys(&mut app, &["n", "g", "j", "j", "c"]);
+    keys(&mut app, &["n", "home", "j", "j", "c"]);
     snap!("cancel_dialog", app, 80, 24);
     keys(&mut app, &["n", "x"]);
     snap!("retry_refused_message", app, 80, 24);
@@ -178,4 +178,17 @@ fn pausing_is_shown_until_the_engine_confirms() {
     }
     let app = sample::app_with(sample::snapshot_of(jobs, 100), ui::viewport(120, 40), false);
     assert!(!draw(&app, 120, 40).contains("Pausing…"));
+}
+
+#[test]
+fn basis_tab() {
+    let mut app = sample_app(120, 40);
+    keys(&mut app, &["b", "j"]);
+    snap!("basis_120x40", app, 120, 40);
+    let mut app = sample_app(80, 24);
+    keys(&mut app, &["b", "j", "j"]);
+    snap!("basis_80x24", app, 80, 24);
+    // Esc goes back to the jobs table.
+    keys(&mut app, &["esc"]);
+    assert!(!app.basis_view());
 }

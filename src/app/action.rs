@@ -21,6 +21,7 @@ pub enum Action {
     PauseAll,
     ResumeAll,
     RetryFailed,
+    Gaps,
     ParallelUp,
     ParallelDown,
     Filter,
@@ -28,6 +29,7 @@ pub enum Action {
     Sort,
     SortReverse,
     LogFullscreen,
+    Basis,
     Command,
     Help,
     Close,
@@ -153,7 +155,7 @@ pub const ACTIONS: &[ActionSpec] = &[
     spec(
         A::Top,
         "top",
-        &["g", "home"],
+        &["home"],
         G::Navigate,
         None,
         "go to the first row",
@@ -247,6 +249,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         "retry every failed job shown",
     ),
     spec(
+        A::Gaps,
+        "gaps",
+        &["g"],
+        G::Jobs,
+        None,
+        "re-fetch the gaps verify recorded for the selected (or marked) jobs' instruments",
+    ),
+    spec(
         A::ParallelUp,
         "parallel_up",
         &["+", "="],
@@ -303,6 +313,14 @@ pub const ACTIONS: &[ActionSpec] = &[
         "show the log fullscreen, or back",
     ),
     spec(
+        A::Basis,
+        "basis",
+        &["b"],
+        G::View,
+        None,
+        "show the basis curve (term structure, a future's history), or back",
+    ),
+    spec(
         A::Command,
         "command",
         &[":"],
@@ -324,7 +342,7 @@ pub const ACTIONS: &[ActionSpec] = &[
         &["esc"],
         G::App,
         None,
-        "close the overlay, else clear marks, else clear filters",
+        "close the overlay or basis tab, else clear marks, else clear filters",
     ),
     spec(
         A::Quit,

@@ -84,6 +84,10 @@ pub enum Effect {
         selector: Selector,
         command: Command,
     },
+    /// Plan and queue gap jobs for the selected jobs' instruments (non-blocking).
+    QueueGaps {
+        selector: Selector,
+    },
     /// Change how many jobs run at once.
     SetParallel(usize),
     /// Ask the engine to commit in-flight requests, checkpoint and stop. The dashboard keeps

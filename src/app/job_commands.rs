@@ -34,6 +34,25 @@ impl App {
         self.command_target(command, Target::Current, None)
     }
 
+    /// `g`: gap jobs for the marked jobs' instruments, else the selected job's.
+    pub(crate) fn queue_gaps(&mut self) -> Vec<Effect> {
+        let (selector, label) = if self.jobs.marks().is_empty() {
+            let Some(job) = self.jobs.selected_job(&self.snapshot.jobs) else {
+                self.flash_error("no job selected");
+                return vec![];
+            };
+            (Selector::one(job.key.clone()), job.key.instrument.clone())
+        } else {
+            let keys = self.jobs.marked_keys();
+            let n = keys.len();
+            (Selector::Keys(keys), format!("{n} marked jobs"))
+        };
+        self.flash_info(format!(
+            "gap re-fetch asked for {label}: its gap jobs join the table (none if `verify` recorded no open gap)"
+        ));
+        vec![Effect::QueueGaps { selector }]
+    }
+
     /// `P`/`R`: every shown job (`Selector::All` when nothing is filtered); `X`: every shown
     /// failed job.
     pub(crate) fn command_shown(&mut self, command: Command) -> Vec<Effect> {

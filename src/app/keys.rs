@@ -87,6 +87,14 @@ impl App {
             Action::PauseAll => return self.command_shown(Command::Pause),
             Action::ResumeAll => return self.command_shown(Command::Resume),
             Action::RetryFailed => return self.command_shown(Command::Retry),
+            Action::Gaps => return self.queue_gaps(),
+            Action::Basis => {
+                self.basis_view = !self.basis_view;
+                if self.basis_view {
+                    self.focus = Focus::Jobs;
+                    self.log_fullscreen = false;
+                }
+            }
             Action::ParallelUp => return self.change_parallel(1),
             Action::ParallelDown => return self.change_parallel(-1),
             Action::Filter => self.open_prompt(super::state::PromptKind::Filter),
@@ -129,6 +137,10 @@ impl App {
             self.focus
         };
         match focus {
+            Focus::Jobs if self.basis_view => {
+                let len = self.metrics.basis.as_ref().map_or(0, |b| b.futures.len());
+                self.basis_selected = step(self.basis_selected(), delta, len);
+            }
             Focus::Jobs => self.navigate_jobs(delta),
             Focus::Log => {
                 let scroll = match delta {
@@ -197,10 +209,12 @@ impl App {
         vec![Effect::SetParallel(n)]
     }
 
-    /// Esc: the fullscreen log, else the marks, else the filters.
+    /// Esc: the fullscreen log, else the basis tab, else the marks, else the filters.
     fn close(&mut self) {
         if self.log_fullscreen {
             self.log_fullscreen = false;
+        } else if self.basis_view {
+            self.basis_view = false;
         } else if self.jobs.clear_marks() {
             self.flash_info("marks cleared");
         } else if self.jobs.is_filtered() {

@@ -8,6 +8,7 @@
 //! showing a made-up number.
 
 use crate::health::HealthReport;
+
 use crate::store::{DiskSpace, TableStats};
 
 /// One sample of everything outside the engine.
@@ -21,8 +22,28 @@ pub struct Metrics {
     /// Lag per instrument (worst first) and heartbeat age per collector, with thresholds.
     /// `None` until assessed (e.g. no collector configured yet).
     pub health: Option<HealthReport>,
-    // A `basis` summary (latest basis per future, `Store::latest_basis`) can be added here;
-    // nothing renders it yet.
+    /// The basis curve for the basis tab (`b`), sampled on a slower cadence; `None` until
+    /// sampled.
+    pub basis: Option<BasisMetrics>,
+}
+
+/// The basis term structure and each live future's recent history.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BasisMetrics {
+    /// The instant the curve is taken at (now, or the newest basis row when no future is
+    /// live now, e.g. a purely historical backfill).
+    pub at: i64,
+    /// Live futures by expiry, each with its latest basis and recent history.
+    pub futures: Vec<BasisFuture>,
+}
+
+/// One future on the curve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BasisFuture {
+    pub name: String,
+    pub latest: crate::domain::BasisPoint,
+    /// (timestamp ms, basis %), thinned to at most a few hundred points, oldest first.
+    pub history: Vec<(i64, f64)>,
 }
 
 /// Row counts and sizes per table, and the disk they live on.

@@ -26,7 +26,7 @@ pub use effect::{Effect, LayoutKind, LogScroll, Msg, Viewport};
 pub use filter::{QuickFilter, TextFilter};
 pub use key::{Key, KeyCode};
 pub use keymap::{Keymap, KeymapError};
-pub use metrics::{Metrics, Storage};
+pub use metrics::{BasisFuture, BasisMetrics, Metrics, Storage};
 pub use sort::{Sort, SortColumn, SortDir};
 pub use state::{
     App, AppConfig, Confirm, ConfirmKind, Flash, Focus, Overlay, Phase, Prompt, PromptKind, Redraw,

@@ -292,6 +292,42 @@ pub fn metrics() -> Metrics {
             write_rate_bytes_per_day: Some(1_500_000_000.0),
         },
         health: Some(assess(NOW_MS, &latest, &beats, &HealthConfig::default())),
+        basis: Some(basis()),
+    }
+}
+
+/// A sample basis curve: four live BTC futures in contango, each with two days of history.
+pub fn basis() -> super::BasisMetrics {
+    use crate::domain::BasisPoint;
+    let futures = [
+        ("BTC-28NOV25", 4.0 * 86_400_000.0, 0.08),
+        ("BTC-26DEC25", 32.0 * 86_400_000.0, 0.61),
+        ("BTC-27MAR26", 123.0 * 86_400_000.0, 2.05),
+        ("BTC-26JUN26", 214.0 * 86_400_000.0, 3.48),
+    ];
+    let perp = 87_000.0;
+    super::BasisMetrics {
+        at: NOW_MS,
+        futures: futures
+            .iter()
+            .enumerate()
+            .map(|(k, (name, to_expiry, pct))| {
+                let expiry = NOW_MS + *to_expiry as i64;
+                let fut = perp * (1.0 + pct / 100.0);
+                let history = (0..=96)
+                    .map(|i| {
+                        let ts = NOW_MS - (96 - i) * 30 * MINUTE;
+                        let wave = ((i as f64 / 8.0) + k as f64).sin() * 0.15;
+                        (ts, pct + wave - 0.002 * (96 - i) as f64)
+                    })
+                    .collect();
+                super::BasisFuture {
+                    name: name.to_string(),
+                    latest: BasisPoint::compute(NOW_MS, fut, perp, expiry),
+                    history,
+                }
+            })
+            .collect(),
     }
 }
 

@@ -156,6 +156,10 @@ pub struct App {
     pub(crate) requested_parallel: Option<usize>,
     pub(crate) collectors_scroll: usize,
     pub(crate) storage_scroll: usize,
+    /// The basis tab replaces the jobs table (`b`).
+    pub(crate) basis_view: bool,
+    /// The future selected on the basis curve (index into `metrics.basis.futures`).
+    pub(crate) basis_selected: usize,
     /// When the engine was first seen idle (the elapsed clock stops there).
     pub(crate) idle_since: Option<i64>,
     pub(crate) redraw: Redraw,
@@ -181,6 +185,8 @@ impl App {
             requested_parallel: None,
             collectors_scroll: 0,
             storage_scroll: 0,
+            basis_view: false,
+            basis_selected: 0,
             idle_since: None,
             redraw: Redraw::Now,
         }
@@ -265,6 +271,17 @@ impl App {
 
     pub fn storage_scroll(&self) -> usize {
         self.storage_scroll
+    }
+
+    /// Whether the basis tab is shown instead of the jobs table.
+    pub fn basis_view(&self) -> bool {
+        self.basis_view
+    }
+
+    /// The future selected on the basis curve, clamped to the curve.
+    pub fn basis_selected(&self) -> usize {
+        let n = self.metrics.basis.as_ref().map_or(0, |b| b.futures.len());
+        self.basis_selected.min(n.saturating_sub(1))
     }
 
     /// The job the table's selection is on, if any is shown.

@@ -34,7 +34,7 @@ fn selected(a: &App) -> String {
 
 /// Moves the selection to a job by key text.
 fn select(a: &mut App, key: &str) {
-    keys(a, &["g"]);
+    keys(a, &["home"]);
     for _ in 0..a.snapshot().jobs.len() {
         if selected(a) == key {
             return;
@@ -130,7 +130,7 @@ fn marked_jobs_take_the_single_job_keys() {
 #[test]
 fn space_moves_down_after_marking() {
     let mut a = app();
-    keys(&mut a, &["g"]);
+    keys(&mut a, &["home"]);
     let first = selected(&a);
     keys(&mut a, &["space"]);
     assert_ne!(selected(&a), first);
@@ -627,4 +627,42 @@ fn an_idle_engine_stops_the_clock_and_constant_samples_draw_nothing() {
     s.version = 8;
     a.update(Msg::Snapshot(s));
     assert!(a.elapsed_seconds().unwrap() > frozen);
+}
+
+#[test]
+fn g_asks_for_the_gaps_of_the_selected_or_marked_jobs() {
+    let mut a = app();
+    select(&mut a, "futures/BTC-27DEC24");
+    assert_eq!(
+        keys(&mut a, &["g"]),
+        [Effect::QueueGaps {
+            selector: Selector::one(key(Pipeline::Futures, "BTC-27DEC24"))
+        }]
+    );
+    assert!(a.flash().unwrap().text.contains("BTC-27DEC24"));
+    select(&mut a, "futures/BTC-25OCT24");
+    keys(&mut a, &["space"]);
+    let marked = a.jobs_view().marked_keys();
+    assert_eq!(
+        keys(&mut a, &["g"]),
+        [Effect::QueueGaps {
+            selector: Selector::Keys(marked)
+        }]
+    );
+}
+
+#[test]
+fn b_shows_the_basis_tab_and_arrows_pick_a_future() {
+    let mut a = app();
+    let before = selected(&a);
+    keys(&mut a, &["b"]);
+    assert!(a.basis_view());
+    assert_eq!(a.basis_selected(), 0);
+    keys(&mut a, &["j", "j", "j", "j", "j"]);
+    assert_eq!(a.basis_selected(), 3, "clamped to the curve's four futures");
+    keys(&mut a, &["k"]);
+    assert_eq!(a.basis_selected(), 2);
+    assert_eq!(selected(&a), before, "the jobs selection does not move");
+    keys(&mut a, &["b"]);
+    assert!(!a.basis_view());
 }

@@ -6,6 +6,7 @@ mod session;
 mod sink;
 
 pub use session::{
-    BackfillOptions, HISTORY_START, Prepared, client, launch, prepare, reach, system_clock,
+    BackfillOptions, HISTORY_START, Prepared, client, launch, prepare, prepare_gaps, reach,
+    system_clock,
 };
 pub use sink::StoreSink;

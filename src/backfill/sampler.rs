@@ -9,15 +9,21 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{Metrics, Storage};
+use crate::app::{BasisFuture, BasisMetrics, Metrics, Storage};
 use crate::config::HealthConfig;
-use crate::domain::{Heartbeat, InstrumentKind, InstrumentName};
+use crate::domain::{Heartbeat, InstrumentKind, InstrumentName, TimeRange};
 use crate::health::{self, HealthReport};
 use crate::jobs::Clock;
 use crate::store::{DataTable, Store};
 
 /// How often the sampler reads the store.
 pub const SAMPLE_EVERY: Duration = Duration::from_secs(2);
+/// The basis curve is read every this many samples (30 s): it changes only when the basis
+/// pipeline refreshes.
+pub const BASIS_EVERY_SAMPLES: u64 = 15;
+/// History shown per future in the basis tab, and points kept of it.
+pub const BASIS_HISTORY_MS: i64 = 7 * 86_400_000;
+pub const BASIS_HISTORY_POINTS: usize = 240;
 /// The write rate is measured over this much history.
 const RATE_WINDOW_MS: i64 = 120_000;
 
@@ -63,6 +69,50 @@ pub async fn assess_health(
         latest.push((name, ts));
     }
     Some(health::assess(now, &latest, &heartbeats, config))
+}
+
+/// The basis curve at `now` (or at the newest basis row when no future is live now) and each
+/// curve future's last [`BASIS_HISTORY_MS`] of history, thinned. Costs one index probe per
+/// future plus one range read per live future.
+pub async fn sample_basis(store: &Arc<dyn Store>, now: i64) -> Option<BasisMetrics> {
+    let read = async {
+        let mut at = now;
+        let mut curve = store.latest_basis(at).await?;
+        if curve.is_empty() {
+            let newest = store
+                .coverage(DataTable::Basis)
+                .await?
+                .iter()
+                .map(|c| c.last_ts)
+                .max();
+            if let Some(t) = newest {
+                at = t;
+                curve = store.latest_basis(at).await?;
+            }
+        }
+        let mut futures = Vec::with_capacity(curve.len());
+        for (name, latest) in curve {
+            let range = TimeRange {
+                start: latest.ts - BASIS_HISTORY_MS,
+                end: latest.ts + 1,
+            };
+            let points = store.basis_history(&name, Some(range)).await?;
+            let thinned = crate::plot::thin(&points, BASIS_HISTORY_POINTS);
+            futures.push(BasisFuture {
+                name,
+                latest,
+                history: thinned.iter().map(|p| (p.ts, p.basis_spread_pct)).collect(),
+            });
+        }
+        Ok::<_, crate::store::StoreError>(BasisMetrics { at, futures })
+    };
+    match read.await {
+        Ok(b) => Some(b),
+        Err(e) => {
+            tracing::warn!("cannot read the basis curve: {e}");
+            None
+        }
+    }
 }
 
 /// Growth of the database in bytes per day, from recent samples of its total size.
@@ -120,6 +170,7 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut growth = GrowthRate::default();
         let mut version = 0;
+        let mut basis = None;
         let mut tick = tokio::time::interval(SAMPLE_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -130,12 +181,16 @@ pub fn spawn(
             let now = clock();
             let storage = sample(&store, now, &mut growth).await;
             let report = assess_health(&store, &health, now).await;
+            if version % BASIS_EVERY_SAMPLES == 0 {
+                basis = sample_basis(&store, now).await;
+            }
             version += 1;
             let metrics = Metrics {
                 version,
                 sampled_at: Some(now),
                 storage,
                 health: report,
+                basis: basis.clone(),
             };
             if tx.send(metrics).is_err() {
                 break;

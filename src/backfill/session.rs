@@ -253,6 +253,45 @@ pub async fn prepare(
     })
 }
 
+/// Plans the gap jobs of the gaps `verify` recorded (open ones, within the options'
+/// pipelines, currencies and instrument filter), against the store; no discovery.
+pub async fn prepare_gaps(
+    client: &DeribitClient,
+    store: &Arc<dyn Store>,
+    options: &BackfillOptions,
+    stop: &CancellationToken,
+) -> Result<Prepared> {
+    let exchange_now = reach(client, stop).await?;
+    let gaps = store
+        .gaps()
+        .await
+        .wrap_err("cannot read the recorded gaps")?;
+    let currency_of = |name: &str| {
+        crate::domain::InstrumentName::parse(name)
+            .map(|n| n.base)
+            .unwrap_or_else(|_| name.to_string())
+    };
+    let jobs = crate::jobs::plan_gaps(&gaps, |pipeline, instrument| {
+        options.pipelines.contains(&pipeline)
+            && options.currencies.contains(&currency_of(instrument))
+            && options
+                .instruments
+                .as_ref()
+                .is_none_or(|f| f.is_empty() || f.matches(instrument))
+    });
+    tracing::info!(gap_jobs = jobs.len(), "gap jobs planned");
+    Ok(Prepared {
+        plan: Plan { jobs },
+        checkpoints: HashMap::new(),
+        discovered: Discovered {
+            instruments: Vec::new(),
+            from_api: 0,
+            requests: 0,
+        },
+        exchange_now,
+    })
+}
+
 /// The real clock in epoch ms.
 pub fn system_clock() -> Clock {
     Arc::new(|| chrono::Utc::now().timestamp_millis())

@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::domain::{Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, Pipeline, TimeRange};
+use crate::domain::{
+    Candle, Checkpoint, DataStatus, FundingRate, Gap, IndexPrice, JobState, Pipeline, TimeRange,
+};
 use crate::jobs::{JobSink, SinkError};
 use crate::store::{CandleTable, Store, StoreError};
 
@@ -24,6 +26,34 @@ fn candle_table(pipeline: Pipeline) -> Result<CandleTable, SinkError> {
     }
 }
 
+impl StoreSink {
+    /// A gap job's rows never carry a checkpoint (its progress is the gaps' state).
+    fn checkpoint_of(cp: &Checkpoint) -> Option<&Checkpoint> {
+        (!cp.key.gaps).then_some(cp)
+    }
+
+    /// Settles a gap job's gaps up to `up_to` (see `Store::settle_gaps`).
+    async fn settle(&self, cp: &Checkpoint, up_to: i64) -> Result<(), SinkError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let (fixed, empty) = self
+            .0
+            .settle_gaps(cp.key.pipeline, &cp.key.instrument, up_to, now)
+            .await
+            .map_err(err)?;
+        if fixed + empty > 0 {
+            tracing::info!(job = %cp.key, fixed, empty, "gaps settled");
+        }
+        Ok(())
+    }
+
+    async fn after_write(&self, cp: &Checkpoint) -> Result<(), SinkError> {
+        if cp.key.gaps {
+            self.settle(cp, cp.cursor).await?;
+        }
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl JobSink for StoreSink {
     async fn write_candles(
@@ -35,9 +65,15 @@ impl JobSink for StoreSink {
     ) -> Result<u64, SinkError> {
         let stats = self
             .0
-            .upsert_candles(candle_table(pipeline)?, instrument, rows, Some(checkpoint))
+            .upsert_candles(
+                candle_table(pipeline)?,
+                instrument,
+                rows,
+                Self::checkpoint_of(checkpoint),
+            )
             .await
             .map_err(err)?;
+        self.after_write(checkpoint).await?;
         Ok(stats.written())
     }
 
@@ -49,9 +85,10 @@ impl JobSink for StoreSink {
     ) -> Result<u64, SinkError> {
         let stats = self
             .0
-            .upsert_funding(instrument, rows, Some(checkpoint))
+            .upsert_funding(instrument, rows, Self::checkpoint_of(checkpoint))
             .await
             .map_err(err)?;
+        self.after_write(checkpoint).await?;
         Ok(stats.written())
     }
 
@@ -63,13 +100,24 @@ impl JobSink for StoreSink {
     ) -> Result<u64, SinkError> {
         let stats = self
             .0
-            .upsert_index_prices(currency, rows, Some(checkpoint))
+            .upsert_index_prices(currency, rows, Self::checkpoint_of(checkpoint))
             .await
             .map_err(err)?;
+        self.after_write(checkpoint).await?;
         Ok(stats.written())
     }
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), SinkError> {
+        if checkpoint.key.gaps {
+            // Pause and cancel of a gap job are not persisted: the gaps stay open and the
+            // next gap run plans them again.
+            let up_to = if checkpoint.state == JobState::Done {
+                checkpoint.range.end
+            } else {
+                checkpoint.cursor
+            };
+            return self.settle(checkpoint, up_to).await;
+        }
         self.0.save_checkpoint(checkpoint).await.map_err(err)
     }
 
@@ -105,5 +153,9 @@ impl JobSink for StoreSink {
         let only = (!futures.is_empty()).then_some(futures);
         let refresh = self.0.refresh_basis(only).await.map_err(err)?;
         Ok(refresh.rows as u64)
+    }
+
+    async fn gaps(&self) -> Result<Vec<Gap>, SinkError> {
+        self.0.gaps().await.map_err(err)
     }
 }

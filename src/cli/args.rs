@@ -129,6 +129,14 @@ pub enum Command {
     Status(StatusArgs),
     /// Serve a faithful local Deribit simulator (for tests, demos and dry runs)
     Sim(crate::sim::SimArgs),
+    /// Check the database (coverage, basis, storage, funding, index, OHLC sanity, duplicates),
+    /// write evidence files, record every gap for `run --gaps-only`. Exit 0 only when every
+    /// check passes, 4 when one fails
+    Verify(VerifyArgs),
+    /// Write Markdown reports: completion, data quality, storage
+    Report(ReportArgs),
+    /// Draw charts from the database (`plot basis --out basis.png`)
+    Plot(PlotArgs),
 }
 
 #[derive(Debug, Clone, Args)]
@@ -230,6 +238,91 @@ pub struct RunArgs {
     /// Progress and summary as JSON lines
     #[arg(long)]
     pub json: bool,
+    /// Fetch only the gaps `verify` recorded (exact ranges), then settle them
+    #[arg(long)]
+    pub gaps_only: bool,
+}
+
+/// What the database is checked against (shared by `verify` and `report`).
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Start of the expected ranges: YYYY-MM-DD or RFC 3339 [default: each instrument's creation]
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// End (exclusive) of the expected ranges [default: the end of the last backfill]
+    #[arg(long, value_name = "DATE")]
+    pub end: Option<String>,
+    /// Currencies, comma-separated [default: the config's, BTC,ETH]
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub currencies: Vec<String>,
+    /// Budget of the futures table, in GB (AC-009)
+    #[arg(long, value_name = "GB", default_value_t = crate::verify::DEFAULT_BUDGET_GB)]
+    pub storage_budget_gb: f64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Folder for the evidence files (created if only its last part is missing)
+    #[arg(long, value_name = "DIR", default_value = "evidence")]
+    pub out: PathBuf,
+    /// Print the summary as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which Markdown report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    Completion,
+    Quality,
+    Storage,
+    All,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Folder for the reports (created if only its last part is missing); runs the checks
+    /// of `verify` first (recording gaps and quarantining like it)
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub out: PathBuf,
+    /// Which report
+    #[arg(long, value_enum, default_value = "all")]
+    pub kind: ReportKind,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlotArgs {
+    #[command(subcommand)]
+    pub what: PlotWhat,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PlotWhat {
+    /// The basis term structure of the live futures, and one future's basis history
+    Basis(PlotBasisArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PlotBasisArgs {
+    /// Image file: .png or .svg
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Also draw this future's basis history (e.g. BTC-27DEC24)
+    #[arg(long, value_name = "NAME")]
+    pub future: Option<String>,
+    /// The instant the curve is drawn at: YYYY-MM-DD or RFC 3339 [default: the newest basis row]
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+    /// Image width in pixels
+    #[arg(long, default_value_t = 1200)]
+    pub width: u32,
+    /// Image height in pixels
+    #[arg(long, default_value_t = 800)]
+    pub height: u32,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -76,6 +76,7 @@ pub async fn run(config: &Config, args: &BackfillArgs) -> Result<ExitCode> {
             backfill: args.clone(),
             dry_run: false,
             json: false,
+            gaps_only: false,
         };
         return headless_run::run(config, &run_args).await;
     }

@@ -5,19 +5,23 @@ mod collect;
 mod dashboard;
 mod demo;
 mod instruments;
+mod plot;
+mod report;
 mod run;
 mod status;
+mod verify;
 
 use std::path::Path;
 use std::process::ExitCode;
 
 pub use args::{
-    BackfillArgs, Cli, CollectArgs, Command, DemoArgs, GlobalArgs, InstrumentsArgs, RunArgs,
-    StatusArgs,
+    BackfillArgs, CheckArgs, Cli, CollectArgs, Command, DemoArgs, GlobalArgs, InstrumentsArgs,
+    PlotArgs, PlotBasisArgs, PlotWhat, ReportArgs, ReportKind, RunArgs, StatusArgs, VerifyArgs,
 };
 use color_eyre::eyre::Result;
 pub use instruments::{parse_currencies, parse_range};
 pub use run::EXIT_INCOMPLETE;
+pub use verify::EXIT_CHECKS_FAILED;
 
 use crate::config::{self, Config, Overrides};
 use crate::telemetry::LogMode;
@@ -107,6 +111,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Instruments(args) => instruments::run(config, &args).await,
+        Command::Verify(args) => verify::run(config, &args).await,
+        Command::Report(args) => report::run(config, &args).await,
+        Command::Plot(args) => plot::run(config, &args).await,
     }
 }
 

@@ -101,6 +101,11 @@ pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
         );
     });
     let postgres = config.database_url.starts_with("postgres");
+    if args.dry_run && args.gaps_only {
+        return Err(color_eyre::eyre::eyre!(
+            "--dry-run and --gaps-only together are not supported: run `deribit-backfill verify` to see the gaps"
+        ));
+    }
     if args.dry_run {
         let existing = open_existing(&config.database_url).await;
         let mut prepared = backfill::prepare(&client, None, &opts, &stop).await?;
@@ -113,7 +118,20 @@ pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let store = store::connect(&config.database_url).await?;
-    let prepared = backfill::prepare(&client, Some(&store), &opts, &stop).await?;
+    let prepared = if args.gaps_only {
+        let p = backfill::prepare_gaps(&client, &store, &opts, &stop).await?;
+        if p.plan.jobs.is_empty() {
+            writeln!(
+                std::io::stdout().lock(),
+                "no open gaps recorded: nothing to fetch (run `deribit-backfill verify` to find gaps)"
+            )?;
+            store.close().await;
+            return Ok(ExitCode::SUCCESS);
+        }
+        p
+    } else {
+        backfill::prepare(&client, Some(&store), &opts, &stop).await?
+    };
     let total_jobs = prepared.plan.jobs.len();
     tracing::info!(jobs = total_jobs, "backfill starting");
     let (handle, events, task) = backfill::launch(prepared, store.clone(), client, opts.parallel);

@@ -163,6 +163,10 @@ pub struct JobKey {
     pub pipeline: Pipeline,
     /// Instrument name, or the currency for `index` jobs.
     pub instrument: String,
+    /// A gap job: it re-fetches only the gaps `verify` recorded for this series, next to the
+    /// series' own job. Its progress lives in `backfill_gaps`, never in `backfill_progress`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gaps: bool,
 }
 
 impl JobKey {
@@ -170,13 +174,40 @@ impl JobKey {
         Self {
             pipeline,
             instrument: instrument.into(),
+            gaps: false,
         }
+    }
+
+    /// The gap job of a series.
+    pub fn gaps(pipeline: Pipeline, instrument: impl Into<String>) -> Self {
+        Self {
+            gaps: true,
+            ..Self::new(pipeline, instrument)
+        }
+    }
+
+    /// The instrument as the job tables show it: `BTC-27DEC24`, or `BTC-27DEC24 gaps`.
+    pub fn label(&self) -> String {
+        if self.gaps {
+            format!("{} gaps", self.instrument)
+        } else {
+            self.instrument.clone()
+        }
+    }
+
+    /// The same series' regular job.
+    pub fn series(&self) -> Self {
+        Self::new(self.pipeline, self.instrument.clone())
     }
 }
 
 impl fmt::Display for JobKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.pipeline, self.instrument)
+        write!(f, "{}/{}", self.pipeline, self.instrument)?;
+        if self.gaps {
+            f.write_str(" gaps")?;
+        }
+        Ok(())
     }
 }
 

@@ -2,6 +2,7 @@
 //! model. No IO, no async.
 
 pub mod calendar;
+pub mod gap;
 pub mod heartbeat;
 pub mod instrument;
 pub mod job;
@@ -10,6 +11,7 @@ pub mod rows;
 pub mod time;
 
 pub use calendar::{CalendarExpiry, ExpiryCycle, SettlementPeriod};
+pub use gap::{Gap, GapKind, GapScope, GapState};
 pub use heartbeat::Heartbeat;
 pub use instrument::{InstrumentKind, InstrumentName, InstrumentNameError};
 pub use job::{Checkpoint, DataStatus, Discovery, InstrumentRecord, JobKey, JobState, Pipeline};

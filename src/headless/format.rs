@@ -152,7 +152,7 @@ pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
             "  {:<11} {} {}",
             j.state.as_str(),
             j.key.pipeline,
-            j.key.instrument
+            j.key.label()
         );
         match j.last_error.as_deref() {
             Some(e) if j.state == JobState::Failed => {
@@ -205,6 +205,7 @@ pub fn summary_json(s: &EngineSnapshot, now_ms: i64) -> serde_json::Value {
         "jobs": s.jobs.iter().map(|j| serde_json::json!({
             "pipeline": j.key.pipeline,
             "instrument": j.key.instrument,
+            "gaps": j.key.gaps,
             "state": j.state,
             "rows_done": j.rows_done,
             "rows_expected": j.rows_expected,
@@ -292,7 +293,7 @@ mod tests {
         let template = jobs[0].clone();
         for i in 0..60 {
             let mut j = template.clone();
-            j.key = JobKey::new(Pipeline::Futures, &format!("ETH-{i}JAN25"));
+            j.key = JobKey::new(Pipeline::Futures, format!("ETH-{i}JAN25"));
             j.state = if i == 0 {
                 JobState::Paused
             } else {

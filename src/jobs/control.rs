@@ -50,6 +50,13 @@ pub enum Control {
         reply: Option<oneshot::Sender<usize>>,
     },
     SetParallel(usize),
+    /// Plan gap jobs for the instruments of the selected jobs from the gaps `verify`
+    /// recorded, and queue them (next to the jobs; see `jobs::gaps`).
+    QueueGaps {
+        selector: Selector,
+        /// Number of gap jobs queued.
+        reply: Option<oneshot::Sender<usize>>,
+    },
     /// Stop every worker at its next safe point, persist, and exit.
     Shutdown,
 }
@@ -91,6 +98,30 @@ impl JobsHandle {
             .try_send(Control::Command {
                 selector,
                 command,
+                reply: None,
+            })
+            .map_err(|_| EngineStopped)
+    }
+
+    /// Queues gap jobs for the selected jobs' instruments; returns how many were queued
+    /// (0 when `verify` recorded no open gap for them).
+    pub async fn queue_gaps(&self, selector: Selector) -> Result<usize, EngineStopped> {
+        let (tx, rx) = oneshot::channel();
+        self.control
+            .send(Control::QueueGaps {
+                selector,
+                reply: Some(tx),
+            })
+            .await
+            .map_err(|_| EngineStopped)?;
+        rx.await.map_err(|_| EngineStopped)
+    }
+
+    /// [`JobsHandle::queue_gaps`] without waiting (for the UI loop).
+    pub fn try_queue_gaps(&self, selector: Selector) -> Result<(), EngineStopped> {
+        self.control
+            .try_send(Control::QueueGaps {
+                selector,
                 reply: None,
             })
             .map_err(|_| EngineStopped)

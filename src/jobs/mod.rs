@@ -5,6 +5,7 @@
 pub mod control;
 pub mod discover;
 pub mod filter;
+pub mod gaps;
 pub mod lifecycle;
 pub mod plan;
 pub mod rate;
@@ -15,6 +16,7 @@ pub mod worker;
 
 pub use control::{Control, EngineStopped, EventReceiver, JobsHandle, Selector};
 pub use filter::InstrumentFilter;
+pub use gaps::plan_gaps;
 pub use lifecycle::Command;
 pub use plan::{JobSpec, Plan, PlanRequest, PlanSummary, plan};
 pub use sink::{JobSink, SinkError};

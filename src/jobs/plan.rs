@@ -41,6 +41,28 @@ pub struct JobSpec {
     /// The range starts at an estimated listing (a calendar-only instrument): rows before the
     /// real listing cannot exist, so a finished job expects what it found.
     pub start_estimated: bool,
+    /// A gap job's exact ranges inside `range`, sorted and disjoint; empty: all of `range`.
+    pub parts: Vec<TimeRange>,
+}
+
+impl JobSpec {
+    /// What is left to fetch from `cursor` on: the parts (or the range) after it, in order.
+    pub fn todo(&self, cursor: i64) -> Vec<TimeRange> {
+        let whole = [self.range];
+        let parts: &[TimeRange] = if self.parts.is_empty() {
+            &whole
+        } else {
+            &self.parts
+        };
+        parts
+            .iter()
+            .filter_map(|p| {
+                let start = p.start.max(cursor).max(self.range.start);
+                let end = p.end.min(self.range.end);
+                (end > start).then_some(TimeRange { start, end })
+            })
+            .collect()
+    }
 }
 
 /// The jobs of a run, in the order they should start.
@@ -185,6 +207,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 expiration_ts: (r.kind == InstrumentKind::Future)
                     .then_some(r.expiration_ts)
                     .flatten(),
+                parts: vec![],
             });
         }
     }
@@ -203,6 +226,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                     depends_on: vec![],
                     expiration_ts: None,
                     start_estimated: false,
+                    parts: vec![],
                 });
             }
         }
@@ -228,6 +252,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 depends_on,
                 expiration_ts: None,
                 start_estimated: false,
+                parts: vec![],
             });
         }
     }
@@ -261,6 +286,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 depends_on,
                 expiration_ts: None,
                 start_estimated: false,
+                parts: vec![],
             });
         }
     }

@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, Pipeline, TimeRange};
+use crate::domain::{
+    Candle, Checkpoint, DataStatus, FundingRate, Gap, IndexPrice, Pipeline, TimeRange,
+};
 
 /// A database failure as the engine reports it (the job fails with this message).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -11,6 +13,11 @@ use crate::domain::{Candle, Checkpoint, DataStatus, FundingRate, IndexPrice, Pip
 pub struct SinkError(pub String);
 
 /// Rows and checkpoints, each write in one transaction with the checkpoint it advances.
+///
+/// Gap jobs (`checkpoint.key.gaps`) have no checkpoint row: a write stores the rows, then
+/// settles the gaps the cursor has passed; `save_checkpoint` settles them when the job is done.
+/// A crash between the two leaves a gap open, and the next gap run fetches it again
+/// (idempotently).
 #[async_trait]
 pub trait JobSink: Send + Sync {
     /// Upserts candles of a futures or perpetuals job with its checkpoint; returns rows
@@ -61,4 +68,7 @@ pub trait JobSink: Send + Sync {
     /// Rebuilds the basis of a currency's futures against its perpetual (only `futures` when
     /// not empty); returns rows written.
     async fn refresh_basis(&self, currency: &str, futures: &[String]) -> Result<u64, SinkError>;
+
+    /// The gaps `verify` recorded (every state), for planning gap jobs.
+    async fn gaps(&self) -> Result<Vec<Gap>, SinkError>;
 }

@@ -249,6 +249,12 @@ impl Supervisor {
                             let _ = r.send(n);
                         }
                     }
+                    Some(Control::QueueGaps { selector, reply }) => {
+                        let n = self.queue_gaps(&selector).await;
+                        if let Some(r) = reply {
+                            let _ = r.send(n);
+                        }
+                    }
                     Some(Control::SetParallel(n)) => {
                         self.parallel = n.clamp(1, MAX_PARALLEL);
                         tracing::info!(parallel = self.parallel, "concurrency changed");
@@ -416,6 +422,80 @@ impl Supervisor {
         changed
     }
 
+    /// Plans gap jobs for the instruments of the selected (non-gap) jobs and queues them:
+    /// new ones are added, ended ones queued again over the gaps open now; queued or running
+    /// ones are left alone.
+    async fn queue_gaps(&mut self, selector: &Selector) -> usize {
+        if self.shutting_down {
+            return 0;
+        }
+        let glob = match selector {
+            Selector::Pattern(p) => globset::Glob::new(&p.to_uppercase())
+                .ok()
+                .map(|g| g.compile_matcher()),
+            _ => None,
+        };
+        let names: std::collections::HashSet<String> = self
+            .entries
+            .iter()
+            .filter(|e| selector.matches(&e.spec.key, e.state, glob.as_ref()))
+            .map(|e| e.spec.key.instrument.clone())
+            .collect();
+        if names.is_empty() {
+            return 0;
+        }
+        let gaps = match self.ctx.sink.gaps().await {
+            Ok(g) => g,
+            Err(e) => {
+                tracing::error!("cannot read the recorded gaps: {e}");
+                return 0;
+            }
+        };
+        let specs = super::gaps::plan_gaps(&gaps, |_, i| names.contains(i));
+        let n = self.add_jobs(specs);
+        tracing::info!(instruments = names.len(), queued = n, "gap jobs queued");
+        n
+    }
+
+    /// Adds jobs to a running engine (or queues ended ones again with the new spec).
+    fn add_jobs(&mut self, specs: Vec<JobSpec>) -> usize {
+        let now = (self.ctx.clock)();
+        let mut added = 0;
+        for spec in specs {
+            let key = spec.key.clone();
+            match self.index.get(&key).copied() {
+                Some(i) if !self.entries[i].state.is_terminal() => continue,
+                Some(i) => {
+                    let e = &mut self.entries[i];
+                    e.checkpoint = Checkpoint::new(key.clone(), spec.range, now);
+                    e.spec = spec;
+                    e.state = JobState::Queued;
+                    e.rows_written = 0;
+                    e.updated_at = now;
+                }
+                None => {
+                    let i = self.entries.len();
+                    self.index.insert(key.clone(), i);
+                    self.entries.push(Entry {
+                        checkpoint: Checkpoint::new(key.clone(), spec.range, now),
+                        spec,
+                        state: JobState::Queued,
+                        intent: None,
+                        rows_written: 0,
+                        rate: Ewma::default(),
+                        stop: None,
+                        updated_at: now,
+                    });
+                    self.order.push(i);
+                }
+            }
+            added += 1;
+            self.emit(&key, EventKind::Queued);
+        }
+        self.dirty |= added > 0;
+        added
+    }
+
     async fn on_worker(&mut self, msg: WorkerMsg) {
         self.dirty = true;
         match msg {
@@ -487,7 +567,8 @@ impl Supervisor {
             (e.spec.key.clone(), e.state, e.rows_written)
         };
         self.persist(idx).await;
-        if matches!(key.pipeline, Pipeline::Futures | Pipeline::Perpetuals) {
+        // A gap job's exit says nothing about the whole instrument.
+        if matches!(key.pipeline, Pipeline::Futures | Pipeline::Perpetuals) && !key.gaps {
             let status = match &exit {
                 WorkerExit::Done => Some(DataStatus::Available),
                 WorkerExit::Unavailable(_) => Some(DataStatus::Unavailable),
@@ -522,7 +603,8 @@ impl Supervisor {
         }
     }
 
-    /// A finished job changed its rows: derived jobs already done are refreshed.
+    /// A finished job changed its rows: derived jobs already done are refreshed. (A gap job's
+    /// derived rows are refreshed by the derived gap jobs `verify` planned, which wait for it.)
     async fn requeue_dependents(&mut self, key: &JobKey) {
         for idx in 0..self.entries.len() {
             let e = &mut self.entries[idx];
@@ -598,6 +680,7 @@ mod tests {
             depends_on: vec![],
             expiration_ts: None,
             start_estimated: false,
+            parts: vec![],
         }
     }
 

@@ -20,10 +20,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Heartbeat, IndexPrice,
-    InstrumentRecord, JobKey, TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Gap, GapScope, Heartbeat, IndexPrice,
+    InstrumentRecord, JobKey, Pipeline, TimeRange,
 };
 
+pub mod audit;
 mod basis_common;
 pub mod batch;
 pub mod disk;
@@ -34,6 +35,7 @@ pub mod sqlite;
 pub mod types;
 pub mod url;
 
+pub use audit::{BasisAudit, CandleQuality, Grid, QuarantinedCandle, SeriesAudit, SeriesQuery};
 pub use error::StoreError;
 pub use types::{
     BasisRefresh, CandleTable, Coverage, DataTable, DiskSpace, MigrationReport, TableStats,
@@ -204,6 +206,61 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         table: DataTable,
         instrument: Option<&str>,
     ) -> Result<i64, StoreError>;
+
+    // ---- verification (`verify`, gap jobs) ------------------------------------------------
+    // Set-based: each call streams one instrument's rows once inside the database and returns
+    // counts and gap ranges, never the rows.
+
+    /// Rows of one series on its grid and the grid points missing, as ranges (quarantined
+    /// candles count as present).
+    async fn audit_series(&self, query: &SeriesQuery) -> Result<SeriesAudit, StoreError>;
+
+    /// Fillers, off-grid rows and OHLC violators of one instrument's candles in `range`.
+    async fn candle_quality(
+        &self,
+        table: CandleTable,
+        instrument: &str,
+        range: TimeRange,
+    ) -> Result<CandleQuality, StoreError>;
+
+    /// One future's basis against the minutes where it and its perpetual both have a candle.
+    async fn basis_audit(&self, future: &str) -> Result<BasisAudit, StoreError>;
+
+    /// Moves candles (by timestamp, each with its reason) to `quarantined_candles`, in one
+    /// transaction with the `row_counts` bookkeeping; returns how many moved.
+    async fn quarantine_candles(
+        &self,
+        table: CandleTable,
+        instrument: &str,
+        rows: &[(i64, String)],
+        now_ms: i64,
+    ) -> Result<u64, StoreError>;
+
+    /// Every quarantined candle, by table, instrument and time.
+    async fn quarantined(&self) -> Result<Vec<QuarantinedCandle>, StoreError>;
+
+    /// Replaces the open and fixed gaps recorded inside each scope with `gaps`, in one
+    /// transaction (`empty` gaps, confirmed by a re-fetch, are kept).
+    async fn record_gaps(
+        &self,
+        scopes: &[GapScope],
+        gaps: &[Gap],
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
+
+    /// Every recorded gap, by pipeline, instrument and start.
+    async fn gaps(&self) -> Result<Vec<Gap>, StoreError>;
+
+    /// Settles the open gaps of one series that end at or before `up_to` after a gap job
+    /// fetched them: `fixed` where rows now exist (always, for the rebuilt basis), `empty`
+    /// where the exchange had nothing. Returns (fixed, empty).
+    async fn settle_gaps(
+        &self,
+        pipeline: Pipeline,
+        instrument: &str,
+        up_to: i64,
+        now_ms: i64,
+    ) -> Result<(u64, u64), StoreError>;
 }
 
 /// Opens the database `url` names (`sqlite://path` or `postgres://...`) and applies pending

@@ -166,6 +166,11 @@ where
                             app.update(Msg::EngineUnreachable);
                         }
                     }
+                    Effect::QueueGaps { selector } => {
+                        if io.engine.queue_gaps(selector).is_err() {
+                            app.update(Msg::EngineUnreachable);
+                        }
+                    }
                     Effect::SetParallel(n) => {
                         if io.engine.set_parallel(n).is_err() {
                             app.update(Msg::EngineUnreachable);

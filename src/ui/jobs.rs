@@ -119,7 +119,7 @@ fn cell<'a>(
         } else {
             short_pipeline(job.key.pipeline)
         }),
-        Col::Instrument => Cell::from(truncate(&job.key.instrument, w)),
+        Col::Instrument => Cell::from(truncate(&job.key.label(), w)),
         Col::State => Cell::from(job.state.as_str()).style(theme.state(job.state)),
         Col::Progress => Cell::from(Line::from(percent(job.fraction())).right_aligned()),
         Col::Rows => {
@@ -240,7 +240,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {
     // As wide as the longest instrument name (at most 18), so the layout does not jump.
     let longest = jobs
         .iter()
-        .map(|j| j.key.instrument.chars().count())
+        .map(|j| j.key.label().chars().count())
         .max()
         .unwrap_or(0);
     let cols = columns(inner.width, wide, longest.clamp(10, 18) as u16);

@@ -2,6 +2,7 @@
 //! carries the time of its last tick). Layout by terminal size (see [`layout`]); every pane
 //! is a function of the app state.
 
+pub mod basis;
 pub mod collectors;
 pub mod header;
 pub mod jobs;
@@ -60,6 +61,7 @@ pub fn render(frame: &mut Frame, app: &App, log_pane: &LogPane) {
             Focus::Jobs
         };
         match focus {
+            Focus::Jobs if app.basis_view() => basis::render(frame, a.main, app, &ctx),
             Focus::Jobs => jobs::render(frame, a.main, app, &ctx),
             Focus::RateLimit => rate_limit::render(frame, a.main, app, &ctx),
             Focus::Collectors => collectors::render(frame, a.main, app, &ctx),

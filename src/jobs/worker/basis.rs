@@ -6,13 +6,17 @@ use crate::jobs::lifecycle::WorkerExit;
 
 pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
     let currency = job.spec.key.instrument.clone();
-    let futures: Vec<String> = job
-        .spec
-        .depends_on
-        .iter()
-        .filter(|k| k.pipeline == Pipeline::Futures)
-        .map(|k| k.instrument.clone())
-        .collect();
+    // A gap job rebuilds one future's basis (its key names the future).
+    let futures: Vec<String> = if job.spec.key.gaps {
+        vec![job.spec.key.instrument.clone()]
+    } else {
+        job.spec
+            .depends_on
+            .iter()
+            .filter(|k| k.pipeline == Pipeline::Futures)
+            .map(|k| k.instrument.clone())
+            .collect()
+    };
     let started = std::time::Instant::now();
     let written = match ctx.sink.refresh_basis(&currency, &futures).await {
         Ok(w) => w,

@@ -9,12 +9,9 @@ use crate::jobs::lifecycle::WorkerExit;
 pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
     let pipeline = job.spec.key.pipeline;
     let instrument = job.spec.key.instrument.clone();
-    let todo = TimeRange {
-        start: job.checkpoint.cursor.max(job.spec.range.start),
-        end: job.spec.range.end,
-    };
+    let todo = job.spec.todo(job.checkpoint.cursor);
     let observer = job.observer();
-    for window in todo.candle_windows() {
+    for window in todo.iter().flat_map(TimeRange::candle_windows) {
         // Pause, cancel and shutdown take effect here, between requests.
         if job.stop.is_cancelled() {
             return WorkerExit::Interrupted;
@@ -47,7 +44,9 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
         };
         job.report(written, received).await;
     }
-    if job.checkpoint.rows == 0 {
+    // A gap job that got nothing settles its gaps as `empty` (the sink does); the instrument
+    // itself is not unavailable.
+    if job.checkpoint.rows == 0 && !job.spec.key.gaps {
         return WorkerExit::Unavailable(format!("no data from the exchange in {}", job.spec.range));
     }
     WorkerExit::Done

@@ -2,7 +2,6 @@
 
 use super::paging::fetch_covered;
 use super::{Job, WorkerCtx, exit_for};
-use crate::domain::TimeRange;
 use crate::domain::range::MAX_FUNDING_ROWS_PER_REQUEST;
 use crate::domain::time::HOUR_MS;
 use crate::exchange::Fetched;
@@ -10,12 +9,12 @@ use crate::jobs::lifecycle::WorkerExit;
 
 pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
     let instrument = job.spec.key.instrument.clone();
-    let todo = TimeRange {
-        start: job.checkpoint.cursor.max(job.spec.range.start),
-        end: job.spec.range.end,
-    };
+    let todo = job.spec.todo(job.checkpoint.cursor);
     let observer = job.observer();
-    for window in todo.windows(HOUR_MS, MAX_FUNDING_ROWS_PER_REQUEST) {
+    for window in todo
+        .iter()
+        .flat_map(|r| r.windows(HOUR_MS, MAX_FUNDING_ROWS_PER_REQUEST))
+    {
         if job.stop.is_cancelled() {
             return WorkerExit::Interrupted;
         }
@@ -62,7 +61,7 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
         };
         job.report(written, received).await;
     }
-    if job.checkpoint.rows == 0 {
+    if job.checkpoint.rows == 0 && !job.spec.key.gaps {
         return WorkerExit::Unavailable(format!(
             "no funding history from the exchange in {}",
             job.spec.range

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use super::{Job, WorkerCtx, exit_for};
 use crate::domain::time::{DAY_MS, MINUTE_MS, expiry_instant_ms};
-use crate::domain::{IndexPrice, IndexSource, InstrumentName, Pipeline, TimeRange};
+use crate::domain::{IndexPrice, IndexSource, InstrumentName, Pipeline};
 use crate::jobs::lifecycle::WorkerExit;
 
 /// Minutes derived per committed step.
@@ -81,11 +81,11 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
     job.report(written, 0).await;
 
     // 2. Hourly funding-history index and the perpetual-close proxy, a chunk at a time.
-    let todo = TimeRange {
-        start: from,
-        end: range.end,
-    };
-    for chunk in todo.windows(MINUTE_MS, CHUNK_MINUTES) {
+    let todo = job.spec.todo(from);
+    for chunk in todo
+        .iter()
+        .flat_map(|r| r.windows(MINUTE_MS, CHUNK_MINUTES))
+    {
         if job.stop.is_cancelled() {
             return WorkerExit::Interrupted;
         }
@@ -132,7 +132,7 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
         };
         job.report(written, received).await;
     }
-    if job.checkpoint.rows == 0 && delivery.is_empty() {
+    if job.checkpoint.rows == 0 && delivery.is_empty() && !job.spec.key.gaps {
         return WorkerExit::Unavailable(format!("no index source has data in {range}"));
     }
     WorkerExit::Done

@@ -7,9 +7,10 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqlitePool;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Heartbeat, IndexPrice,
-    InstrumentRecord, JobKey, TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Gap, GapScope, Heartbeat, IndexPrice,
+    InstrumentRecord, JobKey, Pipeline, TimeRange,
 };
+use crate::store::audit::{BasisAudit, CandleQuality, QuarantinedCandle, SeriesAudit, SeriesQuery};
 use crate::store::basis_common::expiry_date;
 use crate::store::batch;
 use crate::store::error::StoreError;
@@ -20,8 +21,10 @@ use crate::store::types::{
 use crate::store::url::{Backend, DatabaseUrl};
 use crate::store::{Store, check_key};
 
+mod audit;
 mod basis;
 pub(crate) mod connect;
+mod gaps;
 mod heartbeats;
 mod instruments;
 mod progress;
@@ -318,5 +321,58 @@ impl Store for SqliteStore {
         instrument: Option<&str>,
     ) -> Result<i64, StoreError> {
         stats::count_rows(&self.read, table, instrument).await
+    }
+    async fn audit_series(&self, query: &SeriesQuery) -> Result<SeriesAudit, StoreError> {
+        audit::series(&self.read, query).await
+    }
+
+    async fn candle_quality(
+        &self,
+        table: CandleTable,
+        instrument: &str,
+        range: TimeRange,
+    ) -> Result<CandleQuality, StoreError> {
+        audit::quality(&self.read, table, instrument, range).await
+    }
+
+    async fn basis_audit(&self, future: &str) -> Result<BasisAudit, StoreError> {
+        audit::basis(&self.read, future).await
+    }
+
+    async fn quarantine_candles(
+        &self,
+        table: CandleTable,
+        instrument: &str,
+        rows: &[(i64, String)],
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        audit::quarantine(&self.write, table, instrument, rows, now_ms).await
+    }
+
+    async fn quarantined(&self) -> Result<Vec<QuarantinedCandle>, StoreError> {
+        audit::quarantined(&self.read).await
+    }
+
+    async fn record_gaps(
+        &self,
+        scopes: &[GapScope],
+        gaps: &[Gap],
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        gaps::record(&self.write, scopes, gaps, now_ms).await
+    }
+
+    async fn gaps(&self) -> Result<Vec<Gap>, StoreError> {
+        gaps::list(&self.read).await
+    }
+
+    async fn settle_gaps(
+        &self,
+        pipeline: Pipeline,
+        instrument: &str,
+        up_to: i64,
+        now_ms: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        gaps::settle(&self.write, pipeline, instrument, up_to, now_ms).await
     }
 }

@@ -84,8 +84,13 @@ pub fn init(mode: LogMode, log_file: &Path, no_color: bool) -> Result<LogGuard, 
                     .with_filter(filter("warn,deribit_backfill=warn"));
                 let _ = registry.with(stderr).try_init();
             } else {
-                let _ = tui_logger::init_logger(tui_logger::LevelFilter::Info);
+                // Not `tui_logger::init_logger`: its thread wakes every 10 ms for the life of
+                // the program (100 wake-ups a second on an idle dashboard). Our layer moves
+                // each line into the pane's buffer as it writes it instead.
                 tui_logger::set_default_level(tui_logger::LevelFilter::Info);
+                // Emptied after every line, so a small hot buffer is plenty (each move
+                // allocates a fresh one of this depth).
+                tui_logger::set_hot_buffer_depth(64);
                 let pane = crate::tui::LogPaneLayer
                     .and_then(crate::tui::LogActivityLayer)
                     .with_filter(filter(default_level));

@@ -97,6 +97,9 @@ where
                 .module_path(meta.module_path())
                 .build(),
         );
+        // From tui-logger's hot buffer into the one the widget reads, now: no mover thread
+        // polling every 10 ms, and no line lost when a burst overflows the hot buffer.
+        tui_logger::move_events();
     }
 }
 

@@ -28,7 +28,19 @@ async fn clean_database_passes(backend: Backend) {
         return;
     };
     let started = std::time::Instant::now();
-    let v = db.verify().await;
+    let (v, steps) = db.verify_with_progress().await;
+    // The operator is told which check runs, with how many series it scans.
+    let step = |prefix: &str| {
+        steps
+            .iter()
+            .position(|s| s.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} step in {steps:?}"))
+    };
+    assert!(step("OHLC sanity") < step("AC-007") && step("AC-007") < step("recording gaps"));
+    assert_eq!(
+        steps[step("AC-007")],
+        format!("AC-007 futures coverage: {} series", v.futures.len())
+    );
     eprintln!(
         "{backend:?}: verify of {} futures, {} candles took {:.2} s",
         v.futures.len(),

@@ -86,7 +86,14 @@ pub async fn run(config: &Config, args: &VerifyArgs) -> Result<ExitCode> {
     let store = store::connect(&config.database_url).await?;
     check_currencies(&store, &opts.currencies).await?;
     let started = std::time::Instant::now();
-    let v = verify::verify(&store, &opts).await?;
+    let progress = |step: &str| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "verify [{:6.1} s] {step}",
+            started.elapsed().as_secs_f64()
+        );
+    };
+    let v = verify::verify_reporting(&store, &opts, &progress).await?;
     let seconds = started.elapsed().as_secs_f64();
     store.close().await;
     let written = evidence::write_all(&args.out, &v).wrap_err_with(|| {

@@ -127,7 +127,7 @@ pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
     }
     let _ = writeln!(
         out,
-        "  this run: {} requests, {} answered 10028; all runs: {} requests, {} retries",
+        "  requests this run: {} (discovery included), {} answered 10028; by these jobs over all runs: {}, {} retries",
         thousands(s.rate_limit.total_requests as i64),
         s.rate_limit.rate_limited_total,
         thousands(t.requests),

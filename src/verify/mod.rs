@@ -53,10 +53,26 @@ pub async fn verify(
     store: &Arc<dyn Store>,
     opts: &VerifyOptions,
 ) -> Result<Verification, StoreError> {
+    verify_reporting(store, opts, &|_| {}).await
+}
+
+/// [`verify`], telling `progress` what it starts on (`futures coverage: 28 series`): at full
+/// history a check scans hundreds of millions of rows, and the operator should see which.
+pub async fn verify_reporting(
+    store: &Arc<dyn Store>,
+    opts: &VerifyOptions,
+    progress: &(dyn Fn(&str) + Send + Sync),
+) -> Result<Verification, StoreError> {
     let started = std::time::Instant::now();
+    progress("planning what the database should hold");
     let expected =
         expect::expected(store, &opts.currencies, opts.start, opts.end, opts.now).await?;
+    let series = |n: usize| format!("{n} series");
     // Quarantine first: its minutes then count as accounted for in the coverage scans.
+    progress(&format!(
+        "OHLC sanity and duplicates: {}",
+        series(expected.futures.len() + expected.perpetuals.len())
+    ));
     let quality = quality::check(store, &expected.futures, &expected.perpetuals, opts.now).await?;
     let known = series::KnownEmpty(
         store
@@ -66,17 +82,39 @@ pub async fn verify(
             .filter(|g| g.state == GapState::Empty)
             .collect(),
     );
+    progress(&format!(
+        "AC-007 futures coverage: {}",
+        series(expected.futures.len())
+    ));
     let mut futures = series::candles(store, &known, &expected.futures, Pipeline::Futures).await?;
     for f in &mut futures {
         f.note = expected.notes.get(&f.instrument).cloned();
     }
+    progress(&format!(
+        "perpetuals coverage: {}",
+        series(expected.perpetuals.len())
+    ));
     let perpetuals =
         series::candles(store, &known, &expected.perpetuals, Pipeline::Perpetuals).await?;
+    progress(&format!(
+        "AC-010 funding: {}",
+        series(expected.funding.len())
+    ));
     let funding = series::funding(store, &known, &expected.funding).await?;
+    progress(&format!(
+        "AC-011 index prices: {}",
+        series(expected.index.len())
+    ));
     let index = series::index(store, &known, &expected).await?;
+    progress(&format!(
+        "AC-008 basis: {} futures against their perpetuals",
+        expected.futures.len()
+    ));
     let basis = basis::check(store, &expected.futures).await?;
+    progress("AC-009 storage");
     let expected_candles: i64 = futures.iter().map(|f| f.expected).sum();
     let storage = storage::check(store, opts.storage_budget_bytes, expected_candles).await?;
+    progress("recording gaps");
 
     // Every gap becomes work.
     let mut scopes: Vec<GapScope> = Vec::new();

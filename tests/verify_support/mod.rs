@@ -53,6 +53,16 @@ impl Filled {
         verify::verify(&self.store, &self.options()).await.unwrap()
     }
 
+    /// [`Self::verify`], with the progress lines it reported, in order.
+    pub async fn verify_with_progress(&self) -> (Verification, Vec<String>) {
+        let lines = std::sync::Mutex::new(Vec::new());
+        let progress = |step: &str| lines.lock().unwrap().push(step.to_string());
+        let v = verify::verify_reporting(&self.store, &self.options(), &progress)
+            .await
+            .unwrap();
+        (v, lines.into_inner().unwrap())
+    }
+
     /// Runs the recorded gaps through the engine (`run --gaps-only`, as a library call).
     pub async fn fetch_gaps(&self) -> deribit_backfill::jobs::EngineSnapshot {
         let opts = support::options(self.start, self.end, 4);

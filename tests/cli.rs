@@ -394,3 +394,77 @@ fn status_on_a_missing_database_names_the_fix() {
     assert_clear_error(&o, "run a backfill first");
     assert!(!dir.path().join("nothing").exists());
 }
+
+/// `--on-finish` runs once the backfill has ended, with the outcome in its environment; a
+/// failing command is reported but does not change the exit code; a backfill that cannot
+/// start at all still calls it, with `error`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_finish_command_hears_the_outcome() {
+    let sim = spawn_sim(unlimited()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hook.db").display());
+    let report = dir.path().join("outcome.txt");
+    let hook = format!(
+        "printf '%s %s %s %s\\n' \"$DERIBIT_BACKFILL_RESULT\" \"$DERIBIT_BACKFILL_EXIT_CODE\" \
+         \"$DERIBIT_BACKFILL_JOBS_DONE\" \"$DERIBIT_BACKFILL_ROWS_WRITTEN\" >> {}; \
+         printf '%s' \"$DERIBIT_BACKFILL_SUMMARY\" > {}.summary; exit 7",
+        report.display(),
+        report.display()
+    );
+    let o = bin(dir.path())
+        .args(["--database-url", &url, "--log-file", "log.txt", "run"])
+        .args(["--exchange-url", &sim.base_url(), "--currencies", "ETH"])
+        .args(["--start", "2024-02-20", "--end", "2024-02-21"])
+        .args(["--on-finish", &hook])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "a failing hook leaves the exit code alone: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("on-finish command failed (exit status: 7)"),
+        "{}",
+        stderr(&o)
+    );
+    let line = std::fs::read_to_string(&report).unwrap();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(&words[..2], ["done", "0"], "{line}");
+    let store = open(&url).await;
+    let done = store
+        .load_checkpoints()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|c| c.state == JobState::Done)
+        .count();
+    assert_eq!(words[2], done.to_string(), "jobs done: {line}");
+    let rows: i64 = words[3].parse().unwrap();
+    assert!(
+        rows > 1_440,
+        "ETH perpetual alone has a day of candles: {line}"
+    );
+    let summary = std::fs::read_to_string(format!("{}.summary", report.display())).unwrap();
+    assert!(summary.contains("result: every job is done"), "{summary}");
+
+    // The exchange unreachable: exit 1, and the hook still hears of it.
+    let o = bin(dir.path())
+        .args(["--database-url", &url, "--log-file", "log.txt", "run"])
+        .args([
+            "--exchange-url",
+            "http://127.0.0.1:9",
+            "--currencies",
+            "ETH",
+        ])
+        .args(["--on-finish", &hook])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines = std::fs::read_to_string(&report).unwrap();
+    let last = lines.lines().last().unwrap();
+    assert!(last.starts_with("error 1"), "{lines}");
+    let summary = std::fs::read_to_string(format!("{}.summary", report.display())).unwrap();
+    assert!(summary.contains("cannot reach the exchange"), "{summary}");
+    sim.shutdown().await;
+}

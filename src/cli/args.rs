@@ -211,6 +211,12 @@ pub struct BackfillArgs {
     /// Resume jobs paused in an earlier session (pauses survive restarts otherwise)
     #[arg(long)]
     pub resume_paused: bool,
+    /// Shell command run when the backfill ends, however it ends (e.g. a mail or a webhook);
+    /// it reads DERIBIT_BACKFILL_RESULT (done, failed, incomplete, error), _EXIT_CODE, _JOBS_DONE,
+    /// _JOBS_FAILED, _JOBS_UNAVAILABLE, _JOBS_LEFT, _ROWS_WRITTEN, _DATABASE and _SUMMARY
+    /// from its environment [default: backfill.on_finish in the config file]
+    #[arg(long, value_name = "CMD")]
+    pub on_finish: Option<String>,
 }
 
 impl BackfillArgs {
@@ -224,6 +230,7 @@ impl BackfillArgs {
             && self.end.is_none()
             && self.parallel.is_none()
             && !self.resume_paused
+            && self.on_finish.is_none()
     }
 }
 

@@ -80,6 +80,14 @@ pub async fn run(config: &Config, args: &BackfillArgs) -> Result<ExitCode> {
         };
         return headless_run::run(config, &run_args).await;
     }
+    let result = dashboard_run(config, args).await;
+    if let Err(e) = &result {
+        headless_run::failed_to_run(config, args, e).await;
+    }
+    result
+}
+
+async fn dashboard_run(config: &Config, args: &BackfillArgs) -> Result<ExitCode> {
     let opts = headless_run::options(config, args)?;
     let client = backfill::client(config)?;
     let stop = crate::signals::listen(|_| {});
@@ -96,5 +104,7 @@ pub async fn run(config: &Config, args: &BackfillArgs) -> Result<ExitCode> {
     let _ = task.await;
     print_summary(&snapshot, &clock);
     store.close().await;
-    Ok(headless_run::exit_code(&snapshot, false))
+    let exit = headless_run::exit_status(&snapshot, false);
+    headless_run::finished(config, args, &snapshot, exit, &clock).await;
+    Ok(ExitCode::from(exit))
 }

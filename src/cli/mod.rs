@@ -5,6 +5,7 @@ mod collect;
 mod dashboard;
 mod demo;
 mod instruments;
+mod on_finish;
 mod plot;
 mod report;
 mod run;

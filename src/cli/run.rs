@@ -92,6 +92,16 @@ fn print_plan(prepared: &Prepared, config: &Config, postgres: bool, json: bool) 
 }
 
 pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
+    let result = backfill_run(config, args).await;
+    if let Err(e) = &result
+        && !args.dry_run
+    {
+        failed_to_run(config, &args.backfill, e).await;
+    }
+    result
+}
+
+async fn backfill_run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
     let opts = options(config, &args.backfill)?;
     let client = backfill::client(config)?;
     let stop = crate::signals::listen(|name| {
@@ -149,18 +159,59 @@ pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
         tracing::warn!("ANALYZE after the load failed: {e}");
     }
     store.close().await;
-    Ok(exit_code(&outcome.snapshot, outcome.interrupted))
+    let exit = exit_status(&outcome.snapshot, outcome.interrupted);
+    finished(config, &args.backfill, &outcome.snapshot, exit, &clock).await;
+    Ok(ExitCode::from(exit))
 }
 
 /// 0 when every job is done or unavailable; 1 when one failed; 3 when work is left (stopped
 /// early, or jobs paused).
-pub fn exit_code(snapshot: &crate::jobs::EngineSnapshot, interrupted: bool) -> ExitCode {
+pub fn exit_status(snapshot: &crate::jobs::EngineSnapshot, interrupted: bool) -> u8 {
     let t = &snapshot.totals;
     if t.all_successful() && !interrupted {
-        ExitCode::SUCCESS
+        0
     } else if t.failed > 0 {
-        ExitCode::FAILURE
+        1
     } else {
-        ExitCode::from(EXIT_INCOMPLETE)
+        EXIT_INCOMPLETE
     }
+}
+
+/// [`exit_status`] as the process's exit code.
+pub fn exit_code(snapshot: &crate::jobs::EngineSnapshot, interrupted: bool) -> ExitCode {
+    ExitCode::from(exit_status(snapshot, interrupted))
+}
+
+fn on_finish_command<'a>(config: &'a Config, args: &'a BackfillArgs) -> &'a str {
+    args.on_finish
+        .as_deref()
+        .unwrap_or(&config.backfill.on_finish)
+}
+
+/// Runs the on-finish command for a backfill that could not run at all (the exchange or the
+/// database unreachable, bad flags): `DERIBIT_BACKFILL_RESULT=error`, the error as the summary.
+pub async fn failed_to_run(config: &Config, args: &BackfillArgs, error: &color_eyre::Report) {
+    let command = on_finish_command(config, args);
+    if command.trim().is_empty() {
+        return;
+    }
+    let env = super::on_finish::error_environment(&format!("{error:#}"), &config.database_url);
+    super::on_finish::run(command, env).await;
+}
+
+/// Runs the on-finish command (`--on-finish`, else `backfill.on_finish`), if there is one.
+pub async fn finished(
+    config: &Config,
+    args: &BackfillArgs,
+    snapshot: &crate::jobs::EngineSnapshot,
+    exit: u8,
+    clock: &crate::jobs::Clock,
+) {
+    let command = on_finish_command(config, args);
+    if command.trim().is_empty() {
+        return;
+    }
+    let summary = crate::headless::format::summary_text(snapshot, clock());
+    let env = super::on_finish::environment(snapshot, exit, &config.database_url, &summary);
+    super::on_finish::run(command, env).await;
 }

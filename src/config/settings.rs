@@ -109,6 +109,9 @@ pub struct BackfillConfig {
     pub request_timeout_seconds: u64,
     /// Seconds between progress lines in headless mode.
     pub progress_interval_seconds: u64,
+    /// Shell command run when a backfill ends (empty: none); it reads the outcome from
+    /// DERIBIT_BACKFILL_* environment variables (see `run --help`).
+    pub on_finish: String,
 }
 
 impl Default for BackfillConfig {
@@ -124,6 +127,7 @@ impl Default for BackfillConfig {
             backoff_max_ms: 30_000,
             request_timeout_seconds: 30,
             progress_interval_seconds: 10,
+            on_finish: String::new(),
         }
     }
 }

@@ -12,6 +12,31 @@ use deribit_backfill::store::CandleTable;
 use deribit_backfill::verify::evidence;
 use verify_support::{Backend, filled};
 
+/// `deribit-backfill status` on `url`: (the JSON, the text).
+fn status(url: &str) -> (serde_json::Value, String) {
+    let run = |json: bool| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_deribit-backfill"));
+        c.env_remove("DATABASE_URL").args([
+            "--database-url",
+            url,
+            "--log-file",
+            "/dev/null",
+            "status",
+        ]);
+        if json {
+            c.arg("--json");
+        }
+        let o = c.output().unwrap();
+        assert!(
+            o.status.code().is_some_and(|c| c <= 2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    (serde_json::from_str(&run(true)).unwrap(), run(false))
+}
+
 fn check<'a>(
     v: &'a deribit_backfill::verify::Verification,
     id: &str,
@@ -286,6 +311,12 @@ async fn damage_is_caught_named_and_fixed(backend: Backend) {
         3
     );
 
+    // `status` tells the operator about them, and how to fetch them.
+    let open_before = gaps.iter().filter(|g| g.state == GapState::Open).count();
+    let (json, text) = status(&db.url);
+    assert_eq!(json["gaps"]["open"], open_before, "{json}");
+    assert!(text.contains("run --gaps-only"), "{text}");
+
     // `run --gaps-only`: fetch exactly those, then verify passes.
     let snap = db.fetch_gaps().await;
     assert!(snap.totals.all_successful(), "{:?}", snap.totals);
@@ -298,6 +329,10 @@ async fn damage_is_caught_named_and_fixed(backend: Backend) {
     assert_eq!(futures_job.rows_done, 30, "exactly the hole was fetched");
     let gaps = db.store.gaps().await.unwrap();
     assert!(gaps.iter().all(|g| g.state == GapState::Fixed), "{gaps:?}");
+    let (json, text) = status(&db.url);
+    assert_eq!(json["gaps"]["fixed"], gaps.len(), "{json}");
+    assert!(json["gaps"].get("open").is_none(), "{json}");
+    assert!(!text.contains("run --gaps-only"), "{text}");
     // The refetched rows are the exchange's.
     let market = db.sim.market();
     let range = deribit_backfill::domain::TimeRange {

@@ -28,6 +28,8 @@ pub struct Status {
     pub disk: Option<DiskRow>,
     /// Rows written per second over a one-second sample of the store's counters.
     pub write_rate: Option<WriteRate>,
+    /// Gaps `verify` recorded, by state (open, fixed, empty).
+    pub gaps: BTreeMap<String, usize>,
     pub level: Level,
 }
 
@@ -175,6 +177,25 @@ pub fn render(s: &Status) -> String {
             let _ = writeln!(o, "writes: not measurable");
         }
     }
+    let open = s.gaps.get("open").copied().unwrap_or(0);
+    if s.gaps.is_empty() {
+        let _ = writeln!(
+            o,
+            "gaps: none recorded (`deribit-backfill verify` finds them)"
+        );
+    } else {
+        let counts: Vec<String> = s.gaps.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let _ = writeln!(
+            o,
+            "gaps: {}{}",
+            counts.join(", "),
+            if open > 0 {
+                " — fetch the open ones with `deribit-backfill run --gaps-only`"
+            } else {
+                ""
+            }
+        );
+    }
     let _ = writeln!(o, "health: {}", s.level);
     o
 }
@@ -210,6 +231,10 @@ pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
     let tables: Vec<TableStats> = store.table_stats().await?;
     let disk: Option<DiskSpace> = store.free_space().await.unwrap_or(None);
     let level = overall(&checkpoints, health.as_ref());
+    let mut gaps: BTreeMap<String, usize> = BTreeMap::new();
+    for g in store.gaps().await? {
+        *gaps.entry(g.state.as_str().to_string()).or_default() += 1;
+    }
     // The write rate needs two samples of the store's counters; one second apart at least.
     let wait = std::time::Duration::from_secs(1).saturating_sub(sampled.elapsed());
     tokio::time::sleep(wait).await;
@@ -237,6 +262,7 @@ pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
             total_bytes: d.total_bytes,
         }),
         write_rate,
+        gaps,
         level,
     };
     store.close().await;

@@ -85,18 +85,8 @@ fn term_structure(frame: &mut Frame, area: Rect, b: &BasisMetrics, selected: usi
             .style(theme.selected())
             .data(&sel),
     ])
-    .x_axis(
-        Axis::default()
-            .bounds(x)
-            .labels(labels(x, 0, "d"))
-            .style(theme.dim()),
-    )
-    .y_axis(
-        Axis::default()
-            .bounds(y)
-            .labels(labels(y, 2, "%"))
-            .style(theme.dim()),
-    )
+    .x_axis(axis(x, 0, "d", theme))
+    .y_axis(axis(y, 2, "%", theme))
     .legend_position(None);
     frame.render_widget(chart, area);
 }
@@ -120,19 +110,17 @@ fn history(frame: &mut Frame, area: Rect, b: &BasisMetrics, selected: usize, the
             .style(theme.info())
             .data(&points),
     ])
-    .x_axis(
-        Axis::default()
-            .bounds(x)
-            .labels(labels(x, 1, "d"))
-            .style(theme.dim()),
-    )
-    .y_axis(
-        Axis::default()
-            .bounds(y)
-            .labels(labels(y, 2, "%"))
-            .style(theme.dim()),
-    );
+    .x_axis(axis(x, 1, "d", theme))
+    .y_axis(axis(y, 2, "%", theme));
     frame.render_widget(chart, area);
+}
+
+/// An axis over `bounds`, labelled at both ends and the middle with `decimals` and `unit`, dimmed.
+fn axis<'a>(bounds: [f64; 2], decimals: usize, unit: &str, theme: &Theme) -> Axis<'a> {
+    Axis::default()
+        .bounds(bounds)
+        .labels(labels(bounds, decimals, unit))
+        .style(theme.dim())
 }
 
 /// Days of history shown for the selected future (rounded).

@@ -29,8 +29,7 @@ use dashboard::{Dashboard, STEADY_CONFIG, WAIT, full_run, sample_cpu, size};
 const TARGET_PERCENT: f64 = 2.0;
 
 fn main() {
-    if !tmux::available() {
-        println!("idle_cpu: tmux not found, skipped");
+    if !tmux::usable("the idle_cpu benchmark") {
         return;
     }
     let full = full_run();

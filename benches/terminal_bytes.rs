@@ -28,8 +28,7 @@ use dashboard::{
 const TARGET_KB_PER_MIN: f64 = 120.0;
 
 fn main() {
-    if !tmux::available() {
-        println!("terminal_bytes: tmux not found, skipped");
+    if !tmux::usable("the terminal_bytes benchmark") {
         return;
     }
     let full = full_run();

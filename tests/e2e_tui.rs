@@ -68,25 +68,7 @@ impl World {
     /// `deribit-backfill tui …` over six months of BTC and ETH, every pipeline unless
     /// `extra` says otherwise.
     fn args(&self, extra: &[&str]) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "tui",
-            "--config",
-            &self.scratch.path("config.toml").display().to_string(),
-            "--database-url",
-            &self.scratch.database_url(),
-            "--log-file",
-            &self.log_file().display().to_string(),
-            "--exchange-url",
-            &self.sim.base_url(),
-            "--currencies",
-            "BTC,ETH",
-            "--start",
-            "2023-09-01",
-            "--end",
-            "2024-03-01",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut args = self.scratch.tui_args(&self.sim.base_url());
         args.extend(extra.iter().map(|a| a.to_string()));
         args
     }
@@ -271,13 +253,9 @@ fn filter(t: &Tmux, text: &str) {
     });
 }
 
-/// Skips the test where tmux is not installed (it is on the CI image and the dev machines).
+/// Skips the test where tmux is not installed; fails instead under `CI=true`.
 fn have_tmux() -> bool {
-    let ok = tmux::available();
-    if !ok {
-        eprintln!("tmux not found: end-to-end terminal tests skipped");
-    }
-    ok
+    tmux::usable("end-to-end terminal tests")
 }
 
 /// Waits until the dashboard shows running jobs.

@@ -62,25 +62,7 @@ impl Dashboard {
             .expect("simulator starts");
         let scratch = Scratch::new(&format!("bench-{name}-"));
         std::fs::write(scratch.path("config.toml"), config).unwrap();
-        let args: Vec<String> = [
-            "tui",
-            "--config",
-            &scratch.path("config.toml").display().to_string(),
-            "--database-url",
-            &scratch.database_url(),
-            "--log-file",
-            &scratch.path("backfill.log").display().to_string(),
-            "--exchange-url",
-            &sim.base_url(),
-            "--currencies",
-            "BTC,ETH",
-            "--start",
-            "2023-09-01",
-            "--end",
-            "2024-03-01",
-        ]
-        .map(String::from)
-        .to_vec();
+        let args = scratch.tui_args(&sim.base_url());
         let mut tmux = Tmux::start(
             name,
             WIDTH,

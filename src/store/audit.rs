@@ -143,6 +143,55 @@ pub struct QuarantinedCandle {
     pub quarantined_at: i64,
 }
 
+/// Both backends read the quarantine with this statement, and map its rows with
+/// [`quarantined_from_row`].
+pub(crate) const QUARANTINE_SQL: &str = "SELECT table_name, instrument, timestamp, open, high, low, close, volume, cost, reason, \
+     quarantined_at FROM quarantined_candles ORDER BY table_name, instrument, timestamp";
+
+/// One row of [`QUARANTINE_SQL`]; `to_ms` turns the backend's timestamp type (`T`) into
+/// epoch milliseconds. A NULL price (the reason it was quarantined) reads as NaN.
+pub(crate) fn quarantined_from_row<'r, R, T>(
+    r: &'r R,
+    to_ms: fn(T) -> i64,
+) -> Result<QuarantinedCandle, super::StoreError>
+where
+    R: sqlx::Row,
+    &'static str: sqlx::ColumnIndex<R>,
+    String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    f64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    T: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    let bad = |e: sqlx::Error| super::StoreError::Corrupt {
+        table: "quarantined_candles",
+        reason: e.to_string(),
+    };
+    let get = |c: &'static str| {
+        r.try_get::<Option<f64>, _>(c)
+            .map(|v| v.unwrap_or(f64::NAN))
+            .map_err(bad)
+    };
+    let name: String = r.try_get("table_name").map_err(bad)?;
+    Ok(QuarantinedCandle {
+        table: if name == "futures_ohlcv" {
+            CandleTable::Futures
+        } else {
+            CandleTable::Perpetuals
+        },
+        instrument: r.try_get("instrument").map_err(bad)?,
+        candle: Candle {
+            ts: to_ms(r.try_get("timestamp").map_err(bad)?),
+            open: get("open")?,
+            high: get("high")?,
+            low: get("low")?,
+            close: get("close")?,
+            volume: get("volume")?,
+            cost: get("cost")?,
+        },
+        reason: r.try_get("reason").map_err(bad)?,
+        quarantined_at: to_ms(r.try_get("quarantined_at").map_err(bad)?),
+    })
+}
+
 /// The table a pipeline's gaps are filled in (`None`: basis gaps are rebuilt, always fixed).
 pub fn gap_table(pipeline: Pipeline) -> Option<DataTable> {
     match pipeline {

@@ -29,6 +29,7 @@ mod basis_common;
 pub mod batch;
 pub mod disk;
 pub mod error;
+mod gaps_common;
 pub mod merge;
 pub mod postgres;
 pub mod sqlite;

@@ -23,6 +23,21 @@ pub fn available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether terminal tests can run: tmux is here. Without it they are skipped with a line on
+/// stderr, except under `CI=true`, where a missing tmux fails instead (`./scripts/test`
+/// installs it, so CI never reports a skipped terminal test as a pass).
+pub fn usable(what: &str) -> bool {
+    if available() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "tmux not found under CI=true: {what} cannot run — install tmux (./scripts/test does)"
+    );
+    eprintln!("tmux not found: {what} skipped");
+    false
+}
+
 /// Quotes a word for `sh`.
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -358,5 +373,29 @@ impl Scratch {
 
     pub fn database_url(&self) -> String {
         format!("sqlite://{}", self.path("backfill.db").display())
+    }
+
+    /// `deribit-backfill tui …` over six months of BTC and ETH, every pipeline, against
+    /// `exchange_url`, with this folder's `config.toml`, database and `backfill.log`.
+    pub fn tui_args(&self, exchange_url: &str) -> Vec<String> {
+        [
+            "tui",
+            "--config",
+            &self.path("config.toml").display().to_string(),
+            "--database-url",
+            &self.database_url(),
+            "--log-file",
+            &self.path("backfill.log").display().to_string(),
+            "--exchange-url",
+            exchange_url,
+            "--currencies",
+            "BTC,ETH",
+            "--start",
+            "2023-09-01",
+            "--end",
+            "2024-03-01",
+        ]
+        .map(String::from)
+        .to_vec()
     }
 }

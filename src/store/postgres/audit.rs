@@ -13,8 +13,8 @@ use crate::domain::gap::RangeBuilder;
 use crate::domain::time::MINUTE_MS;
 use crate::domain::{Candle, TimeRange};
 use crate::store::audit::{
-    BasisAudit, CandleQuality, FILLER_SQL, MAX_VIOLATORS, QuarantinedCandle, SANE_CANDLE_SQL,
-    SeriesAudit, SeriesQuery,
+    BasisAudit, CandleQuality, FILLER_SQL, MAX_VIOLATORS, QUARANTINE_SQL, QuarantinedCandle,
+    SANE_CANDLE_SQL, SeriesAudit, SeriesQuery, quarantined_from_row,
 };
 use crate::store::basis_common::future_legs;
 use crate::store::error::StoreError;
@@ -303,43 +303,11 @@ pub(super) async fn quarantine(
 }
 
 pub(super) async fn quarantined(pool: &PgPool) -> Result<Vec<QuarantinedCandle>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT table_name, instrument, timestamp, open, high, low, close, volume, cost, reason, \
-         quarantined_at FROM quarantined_candles ORDER BY table_name, instrument, timestamp",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::db("reading the quarantine"))?;
-    let bad = |e: sqlx::Error| StoreError::Corrupt {
-        table: "quarantined_candles",
-        reason: e.to_string(),
-    };
+    let rows = sqlx::query(QUARANTINE_SQL)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::db("reading the quarantine"))?;
     rows.iter()
-        .map(|r| {
-            let name: String = r.try_get("table_name").map_err(bad)?;
-            let get = |c: &str| {
-                r.try_get::<Option<f64>, _>(c)
-                    .map(|v| v.unwrap_or(f64::NAN))
-            };
-            Ok(QuarantinedCandle {
-                table: if name == "futures_ohlcv" {
-                    CandleTable::Futures
-                } else {
-                    CandleTable::Perpetuals
-                },
-                instrument: r.try_get("instrument").map_err(bad)?,
-                candle: Candle {
-                    ts: to_ms(r.try_get("timestamp").map_err(bad)?),
-                    open: get("open").map_err(bad)?,
-                    high: get("high").map_err(bad)?,
-                    low: get("low").map_err(bad)?,
-                    close: get("close").map_err(bad)?,
-                    volume: get("volume").map_err(bad)?,
-                    cost: get("cost").map_err(bad)?,
-                },
-                reason: r.try_get("reason").map_err(bad)?,
-                quarantined_at: to_ms(r.try_get("quarantined_at").map_err(bad)?),
-            })
-        })
+        .map(|r| quarantined_from_row(r, to_ms))
         .collect()
 }

@@ -1,13 +1,11 @@
 //! `backfill_gaps`, PostgreSQL flavour: gaps `verify` records and gap jobs settle.
 
-use chrono::{DateTime, Utc};
-use sqlx::Row;
 use sqlx::postgres::PgPool;
 
 use super::time::{to_ms, to_ts};
-use crate::domain::{Gap, GapKind, GapScope, GapState, Pipeline, TimeRange};
-use crate::store::audit::gap_table;
+use crate::domain::{Gap, GapScope, Pipeline};
 use crate::store::error::StoreError;
+use crate::store::gaps_common::{LIST_SQL, gap_from_row, settled_state_sql};
 
 const T: &str = "backfill_gaps";
 
@@ -58,32 +56,11 @@ pub(super) async fn record(
 }
 
 pub(super) async fn list(pool: &PgPool) -> Result<Vec<Gap>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT pipeline, instrument, gap_start, gap_end, kind, state FROM backfill_gaps \
-         ORDER BY pipeline, instrument, gap_start",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::db("reading gaps"))?;
-    let bad = |reason: String| StoreError::Corrupt { table: T, reason };
-    rows.iter()
-        .map(|r| {
-            let get = |e: sqlx::Error| bad(e.to_string());
-            let pipeline: String = r.try_get("pipeline").map_err(get)?;
-            let kind: String = r.try_get("kind").map_err(get)?;
-            let state: String = r.try_get("state").map_err(get)?;
-            Ok(Gap {
-                pipeline: pipeline.parse().map_err(bad)?,
-                instrument: r.try_get("instrument").map_err(get)?,
-                range: TimeRange {
-                    start: to_ms(r.try_get::<DateTime<Utc>, _>("gap_start").map_err(get)?),
-                    end: to_ms(r.try_get::<DateTime<Utc>, _>("gap_end").map_err(get)?),
-                },
-                kind: GapKind::parse(&kind).ok_or_else(|| bad(format!("kind {kind:?}")))?,
-                state: GapState::parse(&state).ok_or_else(|| bad(format!("state {state:?}")))?,
-            })
-        })
-        .collect()
+    let rows = sqlx::query(LIST_SQL)
+        .fetch_all(pool)
+        .await
+        .map_err(StoreError::db("reading gaps"))?;
+    rows.iter().map(|r| gap_from_row(r, to_ms)).collect()
 }
 
 pub(super) async fn settle(
@@ -94,16 +71,7 @@ pub(super) async fn settle(
     now_ms: i64,
 ) -> Result<(u64, u64), StoreError> {
     let err = || StoreError::db("settling gaps");
-    let state = match gap_table(pipeline) {
-        Some(t) => format!(
-            "CASE WHEN EXISTS (SELECT 1 FROM {} x WHERE x.{} = backfill_gaps.instrument \
-             AND x.timestamp >= backfill_gaps.gap_start AND x.timestamp < backfill_gaps.gap_end) \
-             THEN 'fixed' ELSE 'empty' END",
-            t.name(),
-            t.key_column()
-        ),
-        None => "'fixed'".to_string(),
-    };
+    let state = settled_state_sql(pipeline);
     let up_to = to_ts(
         T,
         up_to.clamp(crate::store::batch::MIN_TS, crate::store::batch::MAX_TS),

@@ -203,6 +203,7 @@ pub fn snapshot_of(jobs: Vec<JobView>, version: u64) -> EngineSnapshot {
         eta_seconds: Some(7_425.0),
         idle,
         stopped: false,
+        fatal: None,
     }
 }
 

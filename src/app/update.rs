@@ -84,6 +84,11 @@ impl App {
             (true, None) => Some(self.now_ms),
             (false, _) => None,
         };
+        if let Some(fatal) = &s.fatal
+            && self.snapshot.fatal.is_none()
+        {
+            self.flash_error(format!("engine stopped: {fatal}"));
+        }
         self.snapshot = s;
         self.refresh_jobs();
         self.want(Redraw::Data);

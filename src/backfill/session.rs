@@ -15,7 +15,8 @@ use crate::domain::{Checkpoint, JobKey, JobState, Pipeline, TimeRange};
 use crate::exchange::{ClientConfig, DeribitClient, FetchError, RateLimiter, RetryPolicy};
 use crate::jobs::discover::{Discovered, discover};
 use crate::jobs::{
-    Clock, EngineOptions, EventReceiver, InstrumentFilter, JobsHandle, Plan, PlanRequest, WorkerCtx,
+    Clock, DbRetry, EngineOptions, EventReceiver, InstrumentFilter, JobsHandle, Plan, PlanRequest,
+    WorkerCtx,
 };
 use crate::store::Store;
 
@@ -313,6 +314,7 @@ pub fn launch(
         sink: Arc::new(StoreSink(store)),
         client,
         clock: system_clock(),
+        db_retry: DbRetry::default(),
     };
     let jobs = plan
         .jobs

@@ -7,26 +7,66 @@ use async_trait::async_trait;
 use crate::domain::{
     Candle, Checkpoint, DataStatus, FundingRate, Gap, IndexPrice, JobState, Pipeline, TimeRange,
 };
-use crate::jobs::{JobSink, SinkError};
+use crate::jobs::{JobSink, SinkError, SinkFailure};
+use crate::store::error::Failure;
 use crate::store::{CandleTable, Store, StoreError};
 
 /// Adapts an `Arc<dyn Store>` to what the workers need.
 #[derive(Debug, Clone)]
 pub struct StoreSink(pub Arc<dyn Store>);
 
-fn err(e: StoreError) -> SinkError {
-    SinkError(e.to_string())
+/// Where the space must be freed when the database's disk is full.
+fn disk_of(store: &dyn Store) -> String {
+    match store.url().sqlite_path() {
+        Some(path) => {
+            let dir = match path.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            };
+            format!("the disk holding {}", dir.display())
+        }
+        None => format!(
+            "the PostgreSQL server at {} (its data directory)",
+            store.url().endpoint()
+        ),
+    }
+}
+
+/// Classifies a store error for the engine; a full disk names where to free space.
+fn classify(store: &dyn Store, e: StoreError) -> SinkError {
+    match e.failure() {
+        Failure::Transient => SinkError {
+            class: SinkFailure::Transient,
+            message: e.to_string(),
+        },
+        Failure::DiskFull => SinkError {
+            class: SinkFailure::Fatal,
+            message: format!(
+                "the database's disk is full ({e}) — free space on {} and run again: every job resumes from its last checkpoint",
+                disk_of(store)
+            ),
+        },
+        Failure::Fatal => SinkError {
+            class: SinkFailure::Fatal,
+            message: e.to_string(),
+        },
+        Failure::Other => SinkError::job(e.to_string()),
+    }
 }
 
 fn candle_table(pipeline: Pipeline) -> Result<CandleTable, SinkError> {
     match pipeline {
         Pipeline::Futures => Ok(CandleTable::Futures),
         Pipeline::Perpetuals => Ok(CandleTable::Perpetuals),
-        other => Err(SinkError(format!("{other} jobs have no candle table"))),
+        other => Err(SinkError::job(format!("{other} jobs have no candle table"))),
     }
 }
 
 impl StoreSink {
+    fn err(&self, e: StoreError) -> SinkError {
+        classify(self.0.as_ref(), e)
+    }
+
     /// A gap job's rows never carry a checkpoint (its progress is the gaps' state).
     fn checkpoint_of(cp: &Checkpoint) -> Option<&Checkpoint> {
         (!cp.key.gaps).then_some(cp)
@@ -39,7 +79,7 @@ impl StoreSink {
             .0
             .settle_gaps(cp.key.pipeline, &cp.key.instrument, up_to, now)
             .await
-            .map_err(err)?;
+            .map_err(|e| self.err(e))?;
         if fixed + empty > 0 {
             tracing::info!(job = %cp.key, fixed, empty, "gaps settled");
         }
@@ -72,7 +112,7 @@ impl JobSink for StoreSink {
                 Self::checkpoint_of(checkpoint),
             )
             .await
-            .map_err(err)?;
+            .map_err(|e| self.err(e))?;
         self.after_write(checkpoint).await?;
         Ok(stats.written())
     }
@@ -87,7 +127,7 @@ impl JobSink for StoreSink {
             .0
             .upsert_funding(instrument, rows, Self::checkpoint_of(checkpoint))
             .await
-            .map_err(err)?;
+            .map_err(|e| self.err(e))?;
         self.after_write(checkpoint).await?;
         Ok(stats.written())
     }
@@ -102,7 +142,7 @@ impl JobSink for StoreSink {
             .0
             .upsert_index_prices(currency, rows, Self::checkpoint_of(checkpoint))
             .await
-            .map_err(err)?;
+            .map_err(|e| self.err(e))?;
         self.after_write(checkpoint).await?;
         Ok(stats.written())
     }
@@ -118,7 +158,10 @@ impl JobSink for StoreSink {
             };
             return self.settle(checkpoint, up_to).await;
         }
-        self.0.save_checkpoint(checkpoint).await.map_err(err)
+        self.0
+            .save_checkpoint(checkpoint)
+            .await
+            .map_err(|e| self.err(e))
     }
 
     async fn read_funding(
@@ -126,7 +169,10 @@ impl JobSink for StoreSink {
         instrument: &str,
         range: TimeRange,
     ) -> Result<Vec<FundingRate>, SinkError> {
-        self.0.read_funding(instrument, range).await.map_err(err)
+        self.0
+            .read_funding(instrument, range)
+            .await
+            .map_err(|e| self.err(e))
     }
 
     async fn read_candles(
@@ -138,24 +184,24 @@ impl JobSink for StoreSink {
         self.0
             .read_candles(candle_table(pipeline)?, instrument, range)
             .await
-            .map_err(err)
+            .map_err(|e| self.err(e))
     }
 
     async fn mark_instrument(&self, instrument: &str, status: DataStatus) -> Result<(), SinkError> {
         self.0
             .set_instrument_data_status(instrument, status)
             .await
-            .map_err(err)?;
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
     async fn refresh_basis(&self, _currency: &str, futures: &[String]) -> Result<u64, SinkError> {
         let only = (!futures.is_empty()).then_some(futures);
-        let refresh = self.0.refresh_basis(only).await.map_err(err)?;
+        let refresh = self.0.refresh_basis(only).await.map_err(|e| self.err(e))?;
         Ok(refresh.rows as u64)
     }
 
     async fn gaps(&self) -> Result<Vec<Gap>, SinkError> {
-        self.0.gaps().await.map_err(err)
+        self.0.gaps().await.map_err(|e| self.err(e))
     }
 }

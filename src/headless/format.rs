@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use crate::domain::JobState;
 use crate::jobs::EngineSnapshot;
+use crate::jobs::snapshot::DATABASE_UNAVAILABLE;
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: i64) -> String {
@@ -75,6 +76,14 @@ pub fn progress_line(s: &EngineSnapshot, now_ms: i64) -> String {
         None if !s.idle => line.push_str(" | ETA measuring"),
         None => {}
     }
+    let waiting = s.waiting_for_database();
+    if waiting > 0 {
+        let _ = write!(
+            line,
+            " | {DATABASE_UNAVAILABLE} ({waiting} {} waiting)",
+            if waiting == 1 { "job" } else { "jobs" }
+        );
+    }
     line
 }
 
@@ -89,6 +98,7 @@ pub fn progress_json(s: &EngineSnapshot, now_ms: i64) -> serde_json::Value {
         "eta_seconds": s.eta_seconds,
         "rate_limit": s.rate_limit,
         "parallel": s.parallel,
+        "waiting_for_database": s.waiting_for_database(),
     })
 }
 
@@ -182,12 +192,14 @@ pub fn summary_text(s: &EngineSnapshot, now_ms: i64) -> String {
             if unfinished == 1 { "its" } else { "their" },
         );
     }
-    let verdict = if t.all_successful() {
-        "every job is done or unavailable"
+    let verdict = if let Some(fatal) = &s.fatal {
+        format!("stopped: {fatal}")
+    } else if t.all_successful() {
+        "every job is done or unavailable".to_string()
     } else if t.failed > 0 {
-        "some jobs failed: run again to retry them from their checkpoints"
+        "some jobs failed: run again to retry them from their checkpoints".to_string()
     } else {
-        "some jobs did not finish: run again to resume them"
+        "some jobs did not finish: run again to resume them".to_string()
     };
     let _ = writeln!(out, "  result: {verdict}");
     out
@@ -200,7 +212,8 @@ pub fn summary_json(s: &EngineSnapshot, now_ms: i64) -> serde_json::Value {
         "at_ms": now_ms,
         "elapsed_seconds": (now_ms - s.started_at).max(0) as f64 / 1000.0,
         "totals": s.totals,
-        "success": s.totals.all_successful(),
+        "success": s.totals.all_successful() && s.fatal.is_none(),
+        "fatal": s.fatal,
         "rate_limit": s.rate_limit,
         "jobs": s.jobs.iter().map(|j| serde_json::json!({
             "pipeline": j.key.pipeline,

@@ -42,6 +42,9 @@ pub enum WorkerExit {
     Done,
     Unavailable(String),
     Failed(String),
+    /// The database failed in a way no retry heals (a full disk, a permission): the job
+    /// stops as failed and the whole engine stops, naming the cause and the fix.
+    Fatal(String),
     /// Stopped at a safe point because it was asked to.
     Interrupted,
 }
@@ -121,7 +124,7 @@ pub fn on_exit(intent: Option<StopIntent>, exit: &WorkerExit) -> JobState {
     match exit {
         WorkerExit::Done => JobState::Done,
         WorkerExit::Unavailable(_) => JobState::Unavailable,
-        WorkerExit::Failed(_) => JobState::Failed,
+        WorkerExit::Failed(_) | WorkerExit::Fatal(_) => JobState::Failed,
         WorkerExit::Interrupted => match intent {
             Some(StopIntent::Pause) => JobState::Paused,
             Some(StopIntent::Cancel) => JobState::Cancelled,

@@ -7,10 +7,40 @@ use crate::domain::{
     Candle, Checkpoint, DataStatus, FundingRate, Gap, IndexPrice, Pipeline, TimeRange,
 };
 
-/// A database failure as the engine reports it (the job fails with this message).
+/// What a database failure means for the work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SinkFailure {
+    /// The database is unreachable for now (connection lost, server restarting, lock held
+    /// elsewhere): the write is retried with backoff until it lands or the job is stopped.
+    Transient,
+    /// Nothing will heal by waiting (disk full, permission, schema): the engine stops, with
+    /// the cause and the fix in one line.
+    Fatal,
+    /// This job's write cannot be done (a row refused, ...): the job fails, the others go on.
+    Job,
+}
+
+/// A database failure as the engine reports it.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("database: {0}")]
-pub struct SinkError(pub String);
+#[error("database: {message}")]
+pub struct SinkError {
+    pub class: SinkFailure,
+    pub message: String,
+}
+
+impl SinkError {
+    /// A failure of this job only.
+    pub fn job(message: impl Into<String>) -> Self {
+        Self {
+            class: SinkFailure::Job,
+            message: message.into(),
+        }
+    }
+
+    pub fn is_transient(&self) -> bool {
+        self.class == SinkFailure::Transient
+    }
+}
 
 /// Rows and checkpoints, each write in one transaction with the checkpoint it advances.
 ///

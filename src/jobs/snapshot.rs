@@ -125,6 +125,26 @@ pub struct EngineSnapshot {
     pub idle: bool,
     /// The engine has stopped (shutdown finished).
     pub stopped: bool,
+    /// Why the engine stopped on its own: a database failure no retry heals, with its fix.
+    pub fatal: Option<String>,
+}
+
+/// How a job's last error starts while its writes wait for the database to come back.
+pub const DATABASE_UNAVAILABLE: &str = "database unavailable, retrying";
+
+impl EngineSnapshot {
+    /// Jobs waiting for the database to come back (their writes are retried).
+    pub fn waiting_for_database(&self) -> usize {
+        self.jobs
+            .iter()
+            .filter(|j| {
+                j.state == JobState::Backoff
+                    && j.last_error
+                        .as_deref()
+                        .is_some_and(|e| e.starts_with(DATABASE_UNAVAILABLE))
+            })
+            .count()
+    }
 }
 
 /// A discrete fact about a job, for the log pane and scripts.

@@ -132,6 +132,8 @@ struct Supervisor {
     global_rate: Ewma,
     last_progress: Instant,
     shutting_down: bool,
+    /// The first failure that stopped the engine on its own.
+    fatal: Option<String>,
     /// The rate limiter as last published, at the precision the dashboard shows it.
     rate_shown: RateView,
 }
@@ -200,6 +202,7 @@ pub fn start(
         global_rate: Ewma::default(),
         last_progress: Instant::now(),
         shutting_down: false,
+        fatal: None,
         rate_shown: [-1; 5],
     };
     sup.publish(false);
@@ -558,7 +561,7 @@ impl Supervisor {
             e.intent = None;
             e.updated_at = now;
             match &exit {
-                WorkerExit::Failed(m) | WorkerExit::Unavailable(m) => {
+                WorkerExit::Failed(m) | WorkerExit::Unavailable(m) | WorkerExit::Fatal(m) => {
                     e.checkpoint.last_error = Some(m.clone())
                 }
                 WorkerExit::Done => e.checkpoint.last_error = None,
@@ -585,7 +588,9 @@ impl Supervisor {
                 rows: self.entries[idx].checkpoint.rows,
             },
             (WorkerExit::Unavailable(r), _) => EventKind::Unavailable { reason: r.clone() },
-            (WorkerExit::Failed(m), _) => EventKind::Failed { error: m.clone() },
+            (WorkerExit::Failed(m) | WorkerExit::Fatal(m), _) => {
+                EventKind::Failed { error: m.clone() }
+            }
             (WorkerExit::Interrupted, JobState::Paused) => EventKind::Paused,
             (WorkerExit::Interrupted, JobState::Cancelled) => EventKind::Cancelled,
             (WorkerExit::Interrupted, _) => EventKind::Queued,
@@ -598,6 +603,13 @@ impl Supervisor {
             _ => tracing::info!(job = %key, state = %state, "job stopped"),
         }
         self.emit(&key, kind);
+        if let WorkerExit::Fatal(m) = &exit {
+            if self.fatal.is_none() {
+                tracing::error!("stopping the engine: {m}");
+                self.fatal = Some(m.clone());
+            }
+            self.begin_shutdown();
+        }
         if written > 0 && state.is_terminal() {
             self.requeue_dependents(&key).await;
         }
@@ -660,6 +672,7 @@ impl Supervisor {
             },
             idle,
             stopped,
+            fatal: self.fatal.clone(),
         };
         self.snapshots.send_replace(snapshot);
         self.dirty = false;

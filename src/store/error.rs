@@ -92,13 +92,119 @@ impl StoreError {
     /// A connection-level problem (the server or file went away), as opposed to a bad row or
     /// a constraint: worth retrying later.
     pub fn is_transient(&self) -> bool {
+        self.failure() == Failure::Transient
+    }
+
+    /// What this error means for the work that met it.
+    pub fn failure(&self) -> Failure {
         match self {
-            StoreError::Unreachable { .. } => true,
-            StoreError::Database { source, .. } => matches!(
-                source,
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::WorkerCrashed
-            ),
-            _ => false,
+            StoreError::Unreachable { .. } => Failure::Transient,
+            StoreError::ReadOnly { .. } | StoreError::Migrate { .. } => Failure::Fatal,
+            StoreError::Database { source, .. } => classify(source),
+            _ => Failure::Other,
         }
+    }
+}
+
+/// What a store error means for the work that met it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The database is unreachable or busy for now: retry the same write later.
+    Transient,
+    /// The disk holding the database is full: nothing heals by retrying until space is freed.
+    DiskFull,
+    /// Permission, schema, corruption: nothing heals by retrying.
+    Fatal,
+    /// A problem of this statement or its rows.
+    Other,
+}
+
+/// Classifies a driver error: SQLSTATE classes for PostgreSQL, primary result codes for SQLite.
+pub fn classify(e: &sqlx::Error) -> Failure {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed
+        | sqlx::Error::Tls(_) => Failure::Transient,
+        sqlx::Error::Database(db) => {
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+                classify_sqlstate(pg.code())
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+                classify_sqlite(code)
+            } else {
+                Failure::Other
+            }
+        }
+        _ => Failure::Other,
+    }
+}
+
+/// PostgreSQL: connection exceptions, shutdowns, lock and serialization conflicts heal; a
+/// full disk, a missing permission or a schema that does not match do not.
+pub fn classify_sqlstate(code: &str) -> Failure {
+    match code {
+        "53100" => Failure::DiskFull,
+        // admin_shutdown (pg_terminate_backend), crash_shutdown, cannot_connect_now,
+        // serialization_failure, deadlock, lock_not_available, too_many_connections,
+        // out_of_memory, configuration_limit_exceeded, query_canceled, idle timeouts
+        "57P01" | "57P02" | "57P03" | "57P05" | "40001" | "40P01" | "55P03" | "53300" | "53200"
+        | "53400" | "57014" | "25P03" => Failure::Transient,
+        // read_only_sql_transaction (a standby after failover), insufficient_privilege
+        "25006" | "42501" => Failure::Fatal,
+        c if c.starts_with("08") => Failure::Transient,
+        // undefined table/column, ...: the schema is not what this version expects
+        c if c.starts_with("42") || c.starts_with("58") || c.starts_with("XX") => Failure::Fatal,
+        _ => Failure::Other,
+    }
+}
+
+/// SQLite extended result codes, judged by their primary code.
+pub fn classify_sqlite(code: i64) -> Failure {
+    match code & 0xff {
+        13 => Failure::DiskFull,
+        // BUSY, LOCKED: another connection holds the lock past the busy timeout
+        5 | 6 => Failure::Transient,
+        // PERM, READONLY, IOERR, CORRUPT, CANTOPEN, NOTADB, AUTH
+        3 | 8 | 10 | 11 | 14 | 26 | 23 => Failure::Fatal,
+        _ => Failure::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_codes() {
+        assert_eq!(classify_sqlstate("57P01"), Failure::Transient);
+        assert_eq!(classify_sqlstate("08006"), Failure::Transient);
+        assert_eq!(classify_sqlstate("53100"), Failure::DiskFull);
+        assert_eq!(classify_sqlstate("42P01"), Failure::Fatal);
+        assert_eq!(classify_sqlstate("23505"), Failure::Other);
+    }
+
+    #[test]
+    fn sqlite_codes() {
+        assert_eq!(classify_sqlite(13), Failure::DiskFull);
+        assert_eq!(classify_sqlite(5), Failure::Transient);
+        // SQLITE_BUSY_SNAPSHOT (517) is a BUSY
+        assert_eq!(classify_sqlite(517), Failure::Transient);
+        assert_eq!(classify_sqlite(8), Failure::Fatal);
+        assert_eq!(classify_sqlite(19), Failure::Other);
+    }
+
+    #[test]
+    fn io_errors_are_transient() {
+        let e = StoreError::Database {
+            context: "writing rows",
+            source: sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)),
+        };
+        assert!(e.is_transient());
+        let bad = StoreError::InvalidInstrument {
+            instrument: "X".into(),
+            reason: "r".into(),
+        };
+        assert_eq!(bad.failure(), Failure::Other);
     }
 }

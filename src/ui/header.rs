@@ -109,8 +109,15 @@ fn detail_line<'a>(app: &App, theme: &Theme, avail: usize) -> Line<'a> {
         Some(format!(
             " STOPPING ({reason}): {active} jobs checkpointing… "
         ))
+    } else if s.stopped && s.fatal.is_some() {
+        Some(" ENGINE STOPPED: database failure (see message) ".into())
     } else if s.stopped {
         Some(" ENGINE STOPPED ".into())
+    } else if s.waiting_for_database() > 0 {
+        Some(format!(
+            " DATABASE UNAVAILABLE, retrying ({} waiting) ",
+            s.waiting_for_database()
+        ))
     } else if t.pausing > 0 {
         Some(format!(" Pausing… {} ", t.pausing))
     } else if s.idle && t.jobs() > 0 {

@@ -18,18 +18,24 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             .collect()
     };
     let started = std::time::Instant::now();
-    let written = match ctx.sink.refresh_basis(&currency, &futures).await {
+    let futures = &futures;
+    let written = match job
+        .with_database(ctx, || ctx.sink.refresh_basis(&currency, futures))
+        .await
+    {
         Ok(w) => w,
-        Err(e) => return WorkerExit::Failed(e.to_string()),
+        Err(exit) => return exit,
     };
     let end = job.spec.range.end;
     // The basis is rebuilt, not appended: its row count is what the refresh produced.
-    job.checkpoint.rows = 0;
-    let checkpoint = job.advance(ctx, end, written as i64, 0, 0).clone();
-    if let Err(e) = ctx.sink.save_checkpoint(&checkpoint).await {
-        return WorkerExit::Failed(e.to_string());
+    let mut next = job.next(ctx, end, 0, 0, 0);
+    next.rows = written as i64;
+    let step = job.commit(ctx, next, written as i64, |cp| async move {
+        ctx.sink.save_checkpoint(&cp).await.map(|()| written)
+    });
+    if let Err(exit) = step.await {
+        return exit;
     }
     tracing::info!(%currency, rows = written, seconds = started.elapsed().as_secs_f64(), "basis refreshed");
-    job.report(written, written as i64).await;
     WorkerExit::Done
 }

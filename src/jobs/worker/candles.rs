@@ -30,19 +30,23 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             tracing::warn!(job = %job.spec.key, dropped = covered.dropped, "ignored candles outside the requested window");
         }
         let received = covered.rows.len() as i64;
-        let cursor = window.last + MINUTE_MS;
-        let checkpoint = job
-            .advance(ctx, cursor, received, covered.requests, covered.retries)
-            .clone();
-        let written = match ctx
-            .sink
-            .write_candles(pipeline, &instrument, &covered.rows, &checkpoint)
-            .await
-        {
-            Ok(w) => w,
-            Err(e) => return WorkerExit::Failed(e.to_string()),
-        };
-        job.report(written, received).await;
+        let next = job.next(
+            ctx,
+            window.last + MINUTE_MS,
+            received,
+            covered.requests,
+            covered.retries,
+        );
+        let rows = &covered.rows;
+        let instrument = &instrument;
+        let step = job.commit(ctx, next, received, |cp| async move {
+            ctx.sink
+                .write_candles(pipeline, instrument, rows, &cp)
+                .await
+        });
+        if let Err(exit) = step.await {
+            return exit;
+        }
     }
     // A gap job that got nothing settles its gaps as `empty` (the sink does); the instrument
     // itself is not unavailable.

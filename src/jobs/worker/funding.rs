@@ -42,24 +42,21 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             Err(e) => return exit_for(e),
         };
         let received = covered.rows.len() as i64;
-        let checkpoint = job
-            .advance(
-                ctx,
-                window.last + HOUR_MS,
-                received,
-                covered.requests,
-                covered.retries,
-            )
-            .clone();
-        let written = match ctx
-            .sink
-            .write_funding(&instrument, &covered.rows, &checkpoint)
-            .await
-        {
-            Ok(w) => w,
-            Err(e) => return WorkerExit::Failed(e.to_string()),
-        };
-        job.report(written, received).await;
+        let next = job.next(
+            ctx,
+            window.last + HOUR_MS,
+            received,
+            covered.requests,
+            covered.retries,
+        );
+        let rows = &covered.rows;
+        let instrument = &instrument;
+        let step = job.commit(ctx, next, received, |cp| async move {
+            ctx.sink.write_funding(instrument, rows, &cp).await
+        });
+        if let Err(exit) = step.await {
+            return exit;
+        }
     }
     if job.checkpoint.rows == 0 && !job.spec.key.gaps {
         return WorkerExit::Unavailable(format!(

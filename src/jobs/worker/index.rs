@@ -69,16 +69,14 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
         }
     }
     delivery.sort_by_key(|p| p.ts);
-    let checkpoint = job.advance(ctx, from, 0, requests, retries).clone();
-    let written = match ctx
-        .sink
-        .write_index(&currency, &delivery, &checkpoint)
-        .await
-    {
-        Ok(w) => w,
-        Err(e) => return WorkerExit::Failed(e.to_string()),
-    };
-    job.report(written, 0).await;
+    let next = job.next(ctx, from, 0, requests, retries);
+    let (cur, rows) = (&currency, &delivery);
+    let step = job.commit(ctx, next, 0, |cp| async move {
+        ctx.sink.write_index(cur, rows, &cp).await
+    });
+    if let Err(exit) = step.await {
+        return exit;
+    }
 
     // 2. Hourly funding-history index and the perpetual-close proxy, a chunk at a time.
     let todo = job.spec.todo(from);
@@ -90,17 +88,22 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             return WorkerExit::Interrupted;
         }
         let span = chunk.range();
-        let funding = match ctx.sink.read_funding(&perpetual, span).await {
+        let perp = &perpetual;
+        let funding = match job
+            .with_database(ctx, || ctx.sink.read_funding(perp, span))
+            .await
+        {
             Ok(f) => f,
-            Err(e) => return WorkerExit::Failed(e.to_string()),
+            Err(exit) => return exit,
         };
-        let closes = match ctx
-            .sink
-            .read_candles(Pipeline::Perpetuals, &perpetual, span)
+        let closes = match job
+            .with_database(ctx, || {
+                ctx.sink.read_candles(Pipeline::Perpetuals, perp, span)
+            })
             .await
         {
             Ok(c) => c,
-            Err(e) => return WorkerExit::Failed(e.to_string()),
+            Err(exit) => return exit,
         };
         let mut best: BTreeMap<i64, IndexPrice> = BTreeMap::new();
         let rows = closes
@@ -125,12 +128,14 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
         }
         let rows: Vec<IndexPrice> = best.into_values().collect();
         let received = rows.len() as i64;
-        let checkpoint = job.advance(ctx, span.end, received, 0, 0).clone();
-        let written = match ctx.sink.write_index(&currency, &rows, &checkpoint).await {
-            Ok(w) => w,
-            Err(e) => return WorkerExit::Failed(e.to_string()),
-        };
-        job.report(written, received).await;
+        let next = job.next(ctx, span.end, received, 0, 0);
+        let (cur, rows) = (&currency, &rows);
+        let step = job.commit(ctx, next, received, |cp| async move {
+            ctx.sink.write_index(cur, rows, &cp).await
+        });
+        if let Err(exit) = step.await {
+            return exit;
+        }
     }
     if job.checkpoint.rows == 0 && delivery.is_empty() && !job.spec.key.gaps {
         return WorkerExit::Unavailable(format!("no index source has data in {range}"));

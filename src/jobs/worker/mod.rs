@@ -8,6 +8,7 @@ mod funding;
 mod index;
 mod paging;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::lifecycle::WorkerExit;
 use super::plan::JobSpec;
-use super::sink::JobSink;
+use super::sink::{JobSink, SinkError, SinkFailure};
+use super::snapshot::DATABASE_UNAVAILABLE;
 use crate::domain::{Checkpoint, JobState, Pipeline};
 use crate::exchange::{DeribitClient, ExchangeError, FetchError, RetryObserver};
 
@@ -29,6 +31,23 @@ pub struct WorkerCtx {
     pub sink: Arc<dyn JobSink>,
     pub client: DeribitClient,
     pub clock: Clock,
+    pub db_retry: DbRetry,
+}
+
+/// Backoff between attempts of a write while the database is unavailable.
+#[derive(Debug, Clone, Copy)]
+pub struct DbRetry {
+    pub first: Duration,
+    pub max: Duration,
+}
+
+impl Default for DbRetry {
+    fn default() -> Self {
+        Self {
+            first: Duration::from_millis(250),
+            max: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Messages from workers to the supervisor.
@@ -83,16 +102,18 @@ impl Job<'_> {
             .await;
     }
 
-    /// The checkpoint to commit with a step that advanced the cursor to `cursor`.
-    fn advance(
-        &mut self,
+    /// The checkpoint a step that moves the cursor to `cursor` commits with its rows. The
+    /// job's own checkpoint does not move until that write has committed ([`Job::commit`]):
+    /// a failed write must never advance what the supervisor persists.
+    fn next(
+        &self,
         ctx: &WorkerCtx,
         cursor: i64,
         rows: i64,
         requests: i64,
         retries: u32,
-    ) -> &Checkpoint {
-        let cp = &mut self.checkpoint;
+    ) -> Checkpoint {
+        let mut cp = self.checkpoint.clone();
         cp.cursor = cursor;
         cp.rows += rows;
         cp.requests += requests;
@@ -100,7 +121,61 @@ impl Job<'_> {
         cp.state = JobState::Running;
         cp.last_error = None;
         cp.updated_at = (ctx.clock)();
-        &self.checkpoint
+        cp
+    }
+
+    /// Writes a step's rows with `next`, its checkpoint, and only then makes `next` the job's
+    /// checkpoint and reports the step. A transient database failure is retried with backoff
+    /// until the write lands or the job is stopped; any other failure ends the job with the
+    /// checkpoint of the last committed step.
+    async fn commit<F, Fut>(
+        &mut self,
+        ctx: &WorkerCtx,
+        next: Checkpoint,
+        received: i64,
+        mut write: F,
+    ) -> Result<(), WorkerExit>
+    where
+        F: FnMut(Checkpoint) -> Fut,
+        Fut: Future<Output = Result<u64, SinkError>>,
+    {
+        let written = self.with_database(ctx, || write(next.clone())).await?;
+        self.checkpoint = next;
+        self.report(written, received).await;
+        Ok(())
+    }
+
+    /// Runs a database operation, retrying transient failures ("database unavailable") with
+    /// backoff while the job is not stopped.
+    async fn with_database<T, F, Fut>(
+        &mut self,
+        ctx: &WorkerCtx,
+        mut op: F,
+    ) -> Result<T, WorkerExit>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, SinkError>>,
+    {
+        let mut wait = ctx.db_retry.first;
+        loop {
+            match op().await {
+                Ok(v) => return Ok(v),
+                Err(e) if e.is_transient() => {
+                    let error = format!("{DATABASE_UNAVAILABLE}: {}", e.message);
+                    let _ = self.tx.try_send(WorkerMsg::Retrying {
+                        idx: self.idx,
+                        error,
+                        wait,
+                    });
+                    tokio::select! {
+                        _ = self.stop.cancelled() => return Err(WorkerExit::Interrupted),
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    wait = (wait * 2).min(ctx.db_retry.max);
+                }
+                Err(e) => return Err(exit_for_database(e)),
+            }
+        }
     }
 
     fn observer(&self) -> JobObserver {
@@ -124,6 +199,14 @@ impl RetryObserver for JobObserver {
             error: error.to_string(),
             wait,
         });
+    }
+}
+
+/// How a database failure that retrying cannot heal ends a job.
+fn exit_for_database(e: SinkError) -> WorkerExit {
+    match e.class {
+        SinkFailure::Fatal => WorkerExit::Fatal(e.to_string()),
+        _ => WorkerExit::Failed(e.to_string()),
     }
 }
 

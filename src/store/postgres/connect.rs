@@ -13,6 +13,10 @@ use crate::store::url::{DatabaseUrl, redact};
 /// How long the first connection may take before the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a statement waits for a connection before the engine reports the database as
+/// unavailable (and retries the write later).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// Connections per store: writers of different instruments run in parallel.
 pub(crate) const POOL_SIZE: u32 = 8;
 
@@ -103,8 +107,15 @@ pub(super) async fn open_pool(url: &DatabaseUrl) -> Result<PgPool, StoreError> {
                 Ok(())
             })
         })
+        // A connection left inside a failed transaction is closed, never handed out again.
+        .before_acquire(|conn, _meta| {
+            Box::pin(async move {
+                use sqlx::Connection;
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .max_connections(POOL_SIZE)
         .min_connections(0)
-        .acquire_timeout(Duration::from_secs(60))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_lazy_with(opts))
 }

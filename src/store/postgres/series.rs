@@ -41,7 +41,7 @@ use crate::store::types::WriteStats;
 /// (idempotently). Measured with fsync on: waiting for the flush of every 5,000-row batch
 /// cost a third of the first-load throughput. Everything else (instruments, checkpoints saved
 /// on their own, such as a pause) commits synchronously.
-const BEGIN_BATCH: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+const BEGIN_BATCH: &str = "BEGIN";
 
 /// Rows per statement: bounds the statement's memory; a 100k-row batch is two statements.
 pub(crate) const CHUNK_ROWS: usize = 50_000;

@@ -140,6 +140,19 @@ async fn probe(path: &Path, opts: &SqliteConnectOptions, existed: bool) -> Resul
     Ok(())
 }
 
+/// Whether a pooled connection may be handed out again. A transaction whose COMMIT failed
+/// (a full disk) can leave the connection inside it; handed out again, every later write
+/// would fail ("begin_with at non-zero transaction depth"). Such a connection is closed
+/// (which rolls its transaction back) and the pool opens a fresh one.
+fn usable(conn: &mut SqliteConnection) -> bool {
+    use sqlx::Connection;
+    let ok = !conn.is_in_transaction();
+    if !ok {
+        tracing::warn!("discarding a database connection left inside a failed transaction");
+    }
+    ok
+}
+
 /// The writer pool (one connection: writes queue in-process instead of spinning on the
 /// file lock) and the reader pool (WAL readers never block the writer).
 pub(super) async fn open_pools(path: &Path) -> Result<(SqlitePool, SqlitePool), StoreError> {
@@ -154,6 +167,7 @@ pub(super) async fn open_pools(path: &Path) -> Result<(SqlitePool, SqlitePool), 
     let opts = options(path);
     probe(path, &opts, existed).await?;
     let write = SqlitePoolOptions::new()
+        .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
         .max_connections(1)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(600))
@@ -161,6 +175,7 @@ pub(super) async fn open_pools(path: &Path) -> Result<(SqlitePool, SqlitePool), 
         .await
         .map_err(StoreError::db("opening the writer connection"))?;
     let read = SqlitePoolOptions::new()
+        .before_acquire(|conn, _| Box::pin(async move { Ok(usable(conn)) }))
         .max_connections(4)
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(60))

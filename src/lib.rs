@@ -13,6 +13,7 @@ pub mod domain;
 pub mod exchange;
 pub mod headless;
 pub mod health;
+pub mod human;
 pub mod jobs;
 pub mod plot;
 pub mod report;

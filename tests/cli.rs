@@ -294,6 +294,24 @@ async fn dry_run_writes_nothing_and_json_progress_is_json() {
     sim.shutdown().await;
 }
 
+/// Whether a SQLite database holds a committed checkpoint, read without taking any lock.
+async fn checkpoints_committed(path: &std::path::Path) -> bool {
+    use sqlx::Connection;
+    if !path.exists() {
+        return false;
+    }
+    let url = format!("sqlite://{}?mode=ro", path.display());
+    let Ok(mut c) = sqlx::SqliteConnection::connect(&url).await else {
+        return false;
+    };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM backfill_progress")
+        .fetch_one(&mut c)
+        .await
+        .unwrap_or(0);
+    let _ = c.close().await;
+    n > 0
+}
+
 async fn stops_cleanly_on(signal: &str) {
     let mut settings = unlimited();
     settings.faults.latency_ms = 40;
@@ -322,11 +340,24 @@ async fn stops_cleanly_on(signal: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the run ended too early for the test"
-    );
+    // Signal once the run has committed a checkpoint: mid-run by construction (nine months of
+    // futures at 40 ms a request last minutes).
+    let path = dir.path().join("sig.db");
+    let waited = Instant::now();
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its first checkpoint"
+        );
+        if checkpoints_committed(&path).await {
+            break;
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(60),
+            "no checkpoint within a minute"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let sent = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()

@@ -47,6 +47,37 @@ fn run_cmd(url: &str, exchange: &str, config: &std::path::Path, log: &std::path:
     c
 }
 
+/// Rows committed so far (the bookkeeping written with every batch), read without taking any
+/// lock; 0 before the schema exists.
+async fn committed_rows(backend: Backend, url: &str) -> i64 {
+    use sqlx::Connection;
+    const SQL: &str = "SELECT CAST(coalesce(sum(rows), 0) AS BIGINT) FROM row_counts";
+    match backend {
+        Backend::Sqlite => {
+            let Ok(mut c) = sqlx::SqliteConnection::connect(&format!("{url}?mode=ro")).await else {
+                return 0;
+            };
+            let n = sqlx::query_scalar::<_, i64>(SQL)
+                .fetch_one(&mut c)
+                .await
+                .unwrap_or(0);
+            let _ = c.close().await;
+            n
+        }
+        Backend::Postgres => {
+            let Ok(mut c) = sqlx::PgConnection::connect(url).await else {
+                return 0;
+            };
+            let n = sqlx::query_scalar::<_, i64>(SQL)
+                .fetch_one(&mut c)
+                .await
+                .unwrap_or(0);
+            let _ = c.close().await;
+            n
+        }
+    }
+}
+
 async fn killed_and_resumed(backend: Backend, seed: u64) {
     let Some((url, _db_dir)) = fresh_database(backend, "killed_and_resumed").await else {
         return;
@@ -57,12 +88,28 @@ async fn killed_and_resumed(backend: Backend, seed: u64) {
     let log = dir.path().join("run.log");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut kills = 0;
+    let mut committed = 0;
     for _ in 0..5 {
         let mut child = run_cmd(&url, &sim.base_url(), &config, &log)
             .spawn()
             .unwrap();
-        let delay = Duration::from_millis(rng.random_range(300..2_500));
-        tokio::time::sleep(delay).await;
+        // Kill once this run has committed rows of its own (mid-run by construction), after a
+        // random extra moment so the kill lands anywhere in a batch.
+        let ended = loop {
+            if child.try_wait().unwrap().is_some() {
+                break true;
+            }
+            let now = committed_rows(backend, &url).await;
+            if now > committed {
+                committed = now;
+                break false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        if ended {
+            continue;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..300))).await;
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap(); // SIGKILL: no chance to checkpoint.
             child.wait().unwrap();

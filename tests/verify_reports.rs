@@ -159,7 +159,8 @@ async fn gaps_from_the_dashboard(db: &Filled) {
         .await
         .unwrap();
     assert!(again <= 2);
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The engine publishes the queued jobs before it replies: this wait cannot see the idle
+    // snapshot from before the command.
     let snap = handle.wait_idle().await;
     let gap_job = snap
         .jobs

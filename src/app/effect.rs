@@ -4,7 +4,7 @@
 
 use crate::jobs::{Command, EngineSnapshot, Selector};
 
-use super::key::Key;
+use super::keypress::Key;
 use super::metrics::Metrics;
 
 /// Where the jobs table and panes are, as far as the app needs to know (page size, focus

@@ -2,22 +2,12 @@
 //! engine selector), whether the command can apply, and the cancel confirmation.
 
 use crate::domain::JobState;
+use crate::jobs::lifecycle::applies;
 use crate::jobs::{Command, JobView, Selector};
 
 use super::command_line::Target;
 use super::effect::Effect;
 use super::state::{App, Confirm, ConfirmKind, Overlay};
-
-/// Whether `command` changes a job in `state` (mirrors the engine's lifecycle rules).
-pub fn applies(command: Command, state: JobState) -> bool {
-    use JobState::*;
-    match command {
-        Command::Pause => matches!(state, Queued | Running | Backoff),
-        Command::Resume => matches!(state, Paused | Pausing),
-        Command::Retry => matches!(state, Failed | Cancelled | Unavailable),
-        Command::Cancel => matches!(state, Queued | Running | Backoff | Pausing | Paused),
-    }
-}
 
 fn past(command: Command) -> &'static str {
     match command {
@@ -168,18 +158,9 @@ impl App {
     }
 }
 
-fn glob(selector: &Selector) -> Option<globset::GlobMatcher> {
-    match selector {
-        Selector::Pattern(p) => globset::Glob::new(&p.to_uppercase())
-            .ok()
-            .map(|g| g.compile_matcher()),
-        _ => None,
-    }
-}
-
 /// Jobs a selector names.
 fn count(selector: &Selector, jobs: &[JobView]) -> usize {
-    let g = glob(selector);
+    let g = selector.matcher();
     jobs.iter()
         .filter(|j| selector.matches(&j.key, j.state, g.as_ref()))
         .count()
@@ -187,36 +168,8 @@ fn count(selector: &Selector, jobs: &[JobView]) -> usize {
 
 /// Jobs a selector names that the command would change.
 fn eligible(command: Command, selector: &Selector, jobs: &[JobView]) -> usize {
-    let g = glob(selector);
+    let g = selector.matcher();
     jobs.iter()
         .filter(|j| selector.matches(&j.key, j.state, g.as_ref()) && applies(command, j.state))
         .count()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn applies_mirrors_the_lifecycle() {
-        use crate::jobs::lifecycle::on_command;
-        // For every state where the lifecycle changes something without a pending intent,
-        // `applies` agrees.
-        for state in JobState::ALL {
-            for cmd in [
-                Command::Pause,
-                Command::Resume,
-                Command::Retry,
-                Command::Cancel,
-            ] {
-                let changes = on_command(state, None, cmd).changed;
-                if changes {
-                    assert!(applies(cmd, state), "{cmd:?} on {state}");
-                }
-            }
-        }
-        // Resume while pausing takes the pause back (the lifecycle needs the intent for that).
-        assert!(applies(Command::Resume, JobState::Pausing));
-        assert!(!applies(Command::Retry, JobState::Done));
-    }
 }

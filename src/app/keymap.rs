@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use super::action::{ACTIONS, Action, Context, Group};
-use super::key::{KEY_SYNTAX, Key};
+use super::keypress::{KEY_SYNTAX, Key};
 
 /// Key bindings by action, and the reverse lookup per context.
 #[derive(Debug, Clone)]
@@ -257,7 +257,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::key::KeyCode;
+    use crate::app::keypress::KeyCode;
 
     fn remap(pairs: &[(&str, &str)]) -> Result<Keymap, KeymapError> {
         let m = pairs

@@ -5,7 +5,7 @@
 use super::command_line::{self, Parsed};
 use super::effect::Effect;
 use super::filter::TextFilter;
-use super::key::{Key, KeyCode};
+use super::keypress::{Key, KeyCode};
 use super::state::{App, Prompt, PromptKind};
 
 impl App {

@@ -1,6 +1,7 @@
 //! Connects the engine to the exchange and the store: discovery, planning against stored
 //! checkpoints, launch. Shared by `run`, the dashboard and `demo`.
 
+pub mod metrics;
 pub mod sampler;
 mod session;
 mod sink;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{BasisFuture, BasisMetrics, Metrics, Storage};
+use super::metrics::{BasisFuture, BasisMetrics, Metrics, Storage};
 use crate::config::HealthConfig;
 use crate::domain::{Heartbeat, InstrumentKind, InstrumentName, TimeRange};
 use crate::health::{self, HealthReport};

@@ -12,8 +12,8 @@ use super::args::StatusArgs;
 use crate::backfill::sampler::assess_health;
 use crate::config::Config;
 use crate::domain::{Checkpoint, JobState};
-use crate::headless::format::{duration, thousands};
 use crate::health::{HealthReport, Level, WriteRate, write_rate_between};
+use crate::human::{bytes, duration, thousands};
 use crate::store::{self, DatabaseUrl, DiskSpace, TableStats};
 
 /// Everything `status` reports.
@@ -63,19 +63,6 @@ pub fn overall(checkpoints: &[Checkpoint], health: Option<&HealthReport>) -> Lev
     };
     let collectors = health.map(|h| h.overall).unwrap_or(Level::Ok);
     jobs.max(collectors)
-}
-
-fn bytes(n: i64) -> String {
-    let n = n as f64;
-    if n >= 1e9 {
-        format!("{:.2} GB", n / 1e9)
-    } else if n >= 1e6 {
-        format!("{:.1} MB", n / 1e6)
-    } else if n >= 1e3 {
-        format!("{:.1} kB", n / 1e3)
-    } else {
-        format!("{n} B")
-    }
 }
 
 /// The human rendering.

@@ -8,37 +8,7 @@ use crate::domain::JobState;
 use crate::jobs::EngineSnapshot;
 use crate::jobs::snapshot::DATABASE_UNAVAILABLE;
 
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// Seconds as `1h02m03s`, `4m05s`, `6s`.
-pub fn duration(seconds: f64) -> String {
-    if !seconds.is_finite() || seconds < 0.0 {
-        return "?".into();
-    }
-    let s = seconds.round() as u64;
-    let (h, m, sec) = (s / 3600, (s % 3600) / 60, s % 60);
-    if h > 0 {
-        format!("{h}h{m:02}m{sec:02}s")
-    } else if m > 0 {
-        format!("{m}m{sec:02}s")
-    } else {
-        format!("{sec}s")
-    }
-}
+pub use crate::human::{duration, thousands};
 
 /// One progress line.
 pub fn progress_line(s: &EngineSnapshot, now_ms: i64) -> String {

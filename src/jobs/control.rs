@@ -23,7 +23,18 @@ impl Selector {
         Self::Keys(vec![key])
     }
 
-    /// Whether a job is selected. `glob` is the compiled `Pattern`, if any.
+    /// The compiled glob of a `Pattern` (case-insensitive), once per command; `None` for the
+    /// other selectors and for a pattern that is not a valid glob (it then selects nothing).
+    pub fn matcher(&self) -> Option<globset::GlobMatcher> {
+        match self {
+            Self::Pattern(p) => globset::Glob::new(&p.to_uppercase())
+                .ok()
+                .map(|g| g.compile_matcher()),
+            _ => None,
+        }
+    }
+
+    /// Whether a job is selected. `glob` is [`Selector::matcher`]'s result.
     pub fn matches(
         &self,
         key: &JobKey,

@@ -119,6 +119,14 @@ pub fn on_command(state: JobState, intent: Option<StopIntent>, cmd: Command) -> 
     }
 }
 
+/// Whether `command` changes a job in `state`: the one rule the dashboard (which keys apply,
+/// what a bulk command would touch) and the engine share. A job shown as pausing is taken to
+/// be pausing on an operator's pause, the usual intent.
+pub fn applies(command: Command, state: JobState) -> bool {
+    let intent = (state == JobState::Pausing).then_some(StopIntent::Pause);
+    on_command(state, intent, command).changed
+}
+
 /// The state after a worker has ended, given why it was stopped (if it was).
 pub fn on_exit(intent: Option<StopIntent>, exit: &WorkerExit) -> JobState {
     match exit {
@@ -180,6 +188,29 @@ mod tests {
         assert_eq!(on_exit(s.intent, &WorkerExit::Interrupted), Queued);
         let again = on_command(Pausing, s.intent, Command::Pause);
         assert_eq!(again.intent, Some(StopIntent::Pause));
+    }
+
+    #[test]
+    fn which_commands_apply_where() {
+        use JobState::*;
+        let table = [
+            (Command::Pause, vec![Queued, Running, Backoff]),
+            (Command::Resume, vec![Paused, Pausing]),
+            (Command::Retry, vec![Failed, Cancelled, Unavailable]),
+            (
+                Command::Cancel,
+                vec![Queued, Running, Backoff, Pausing, Paused],
+            ),
+        ];
+        for (cmd, states) in table {
+            for state in JobState::ALL {
+                assert_eq!(
+                    applies(cmd, state),
+                    states.contains(&state),
+                    "{cmd:?} on {state}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -248,12 +248,14 @@ impl Supervisor {
                 msg = control.recv() => match msg {
                     Some(Control::Command { selector, command, reply }) => {
                         let n = self.command(&selector, command).await;
+                        self.acknowledge(n);
                         if let Some(r) = reply {
                             let _ = r.send(n);
                         }
                     }
                     Some(Control::QueueGaps { selector, reply }) => {
                         let n = self.queue_gaps(&selector).await;
+                        self.acknowledge(n);
                         if let Some(r) = reply {
                             let _ = r.send(n);
                         }
@@ -280,6 +282,18 @@ impl Supervisor {
         }
         self.publish(true);
         tracing::info!(dropped_events = self.events_dropped, "engine stopped");
+    }
+
+    /// Before a command's reply: a command that changed something is scheduled and published
+    /// first, so whoever waits on the snapshot after the reply (`wait_idle`) never sees the
+    /// state from before the command.
+    fn acknowledge(&mut self, changed: usize) {
+        if changed > 0 {
+            if !self.shutting_down {
+                self.schedule();
+            }
+            self.publish(false);
+        }
     }
 
     fn emit(&mut self, key: &JobKey, kind: EventKind) {
@@ -373,12 +387,7 @@ impl Supervisor {
     }
 
     async fn command(&mut self, selector: &Selector, command: Command) -> usize {
-        let glob = match selector {
-            Selector::Pattern(p) => globset::Glob::new(&p.to_uppercase())
-                .ok()
-                .map(|g| g.compile_matcher()),
-            _ => None,
-        };
+        let glob = selector.matcher();
         let mut changed = 0;
         for idx in 0..self.entries.len() {
             let (key, state, intent) = {
@@ -432,12 +441,7 @@ impl Supervisor {
         if self.shutting_down {
             return 0;
         }
-        let glob = match selector {
-            Selector::Pattern(p) => globset::Glob::new(&p.to_uppercase())
-                .ok()
-                .map(|g| g.compile_matcher()),
-            _ => None,
-        };
+        let glob = selector.matcher();
         let names: std::collections::HashSet<String> = self
             .entries
             .iter()

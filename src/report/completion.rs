@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::domain::time::format_ms;
-use crate::headless::format::thousands;
+use crate::human::thousands;
 use crate::verify::Verification;
 use crate::verify::model::SeriesCheck;
 

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::domain::time::format_ms;
 use crate::domain::{Gap, GapState};
-use crate::headless::format::thousands;
+use crate::human::thousands;
 use crate::verify::Verification;
 
 use super::{cell, preamble, verdict};

@@ -9,9 +9,9 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::app::display::{bytes, days};
 use crate::domain::{InstrumentName, Pipeline};
-use crate::headless::format::thousands;
+use crate::human::thousands;
+use crate::human::{bytes, days};
 use crate::jobs::plan::bytes_per_row;
 use crate::store::{Backend, DataTable, DiskSpace, Store, StoreError};
 use crate::verify::Verification;

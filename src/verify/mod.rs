@@ -17,10 +17,10 @@ mod storage;
 
 use std::sync::Arc;
 
-use crate::app::display::bytes;
 use crate::domain::time::{MINUTE_MS, format_ms};
 use crate::domain::{GapScope, GapState, Pipeline, TimeRange};
-use crate::headless::format::thousands;
+use crate::human::bytes;
+use crate::human::thousands;
 use crate::store::{Store, StoreError};
 
 pub use model::{CheckResult, Verification};

@@ -4,7 +4,7 @@
 use super::action::{Action, Context};
 use super::effect::{Effect, LogScroll, Msg};
 use super::filter::QuickFilter;
-use super::key::Key;
+use super::keypress::Key;
 use super::state::{App, ConfirmKind, Focus, Overlay, Phase, Redraw};
 use crate::jobs::Command;
 use crate::jobs::supervisor::MAX_PARALLEL;

@@ -508,12 +508,9 @@ async fn bench_pg(cfg: &Config, admin: &str, data: &Arc<Vec<Series>>) {
     store.close().await;
 
     // Issue 11: batches now commit synchronously (a server crash cannot lose a batch the
-    // engine counted as written). The same first load with the old asynchronous commit
-    // (`synchronous_commit = off` for the session), on an emptied table, for the cost.
-    let sync_rate = rate(total, first_load);
-    raw.execute("TRUNCATE futures_ohlcv, row_counts, backfill_progress")
-        .await
-        .unwrap();
+    // engine counted as written). The cost against the old asynchronous commit
+    // (`synchronous_commit = off` for the session): first loads on an emptied table,
+    // alternating sync and async, best of two each, so a noisy moment hits both alike.
     let mut async_url = url::Url::parse(&url).unwrap();
     async_url
         .query_pairs_mut()
@@ -521,21 +518,34 @@ async fn bench_pg(cfg: &Config, admin: &str, data: &Arc<Vec<Series>>) {
     let async_store = store::connect(async_url.as_str())
         .await
         .expect("open PostgreSQL store (async commit)");
-    let (st, d) = load(&async_store, data, cfg).await;
-    assert_eq!(st.inserted as usize, total, "first load inserts every row");
-    line(
-        "postgres",
-        "upsert, first load, async commit",
-        total,
-        d,
-        ceiling,
-    );
+    let sync_store = store::connect(&url).await.expect("open PostgreSQL store");
+    let (mut best_sync, mut best_async) = (first_load, Duration::MAX);
+    for round in 0..3 {
+        raw.execute("TRUNCATE futures_ohlcv, row_counts, backfill_progress")
+            .await
+            .unwrap();
+        let s = if round % 2 == 0 {
+            &async_store
+        } else {
+            &sync_store
+        };
+        let (st, d) = load(s, data, cfg).await;
+        assert_eq!(st.inserted as usize, total, "first load inserts every row");
+        if round % 2 == 0 {
+            best_async = best_async.min(d);
+        } else {
+            best_sync = best_sync.min(d);
+        }
+    }
     println!(
-        "{:<10} {:<34} {:>10.2}x (synchronous commit, the engine's, against asynchronous, the first release's)",
+        "{:<10} {:<34} {:>10.0} rows/s sync, {:.0} rows/s async: sync runs at {:.2}x the async rate (best of 2 each, alternated)",
         "postgres",
-        "sync / async commit, first load",
-        sync_rate / rate(total, d)
+        "first load, sync vs async commit",
+        rate(total, best_sync),
+        rate(total, best_async),
+        rate(total, best_sync) / rate(total, best_async)
     );
+    sync_store.close().await;
     async_store.close().await;
     raw.close().await.ok();
     a.execute(sqlx::AssertSqlSafe(format!(

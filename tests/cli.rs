@@ -276,11 +276,16 @@ async fn dry_run_writes_nothing_and_json_progress_is_json() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
-    let lines: Vec<serde_json::Value> = stderr(&o)
+    // JSON lines on stdout, every one of them JSON; nothing of it on stderr.
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
         .lines()
-        .filter(|l| l.starts_with('{'))
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
+    assert!(
+        !stderr(&o).lines().any(|l| l.starts_with('{')),
+        "JSON lines belong on stdout: {}",
+        stderr(&o)
+    );
     let summary = lines
         .iter()
         .find(|v| v["type"] == "summary")

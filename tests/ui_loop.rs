@@ -243,7 +243,7 @@ async fn keys_reach_the_engine() {
         rig.calls(),
         [
             Call::Command(Selector::All, Command::Pause),
-            Call::Parallel(5)
+            Call::Parallel(sample::snapshot().parallel + 1)
         ]
     );
     rig.task.abort();

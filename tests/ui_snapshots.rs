@@ -192,3 +192,16 @@ fn basis_tab() {
     keys(&mut app, &["esc"]);
     assert!(!app.basis_view());
 }
+
+#[test]
+fn lowered_concurrency_says_how_many_jobs_are_finishing() {
+    let mut s = sample::snapshot();
+    s.version = 100;
+    let active = s.totals.running + s.totals.backoff + s.totals.pausing;
+    assert!(active > 1, "the sample runs several jobs");
+    s.parallel = 1;
+    let app = sample::app_with(s, ui::viewport(120, 40), false);
+    let screen = draw(&app, 120, 40);
+    let want = format!("parallel 1, {} finishing", active - 1);
+    assert!(screen.contains(&want), "{want} not in:\n{screen}");
+}

@@ -197,7 +197,7 @@ pub fn snapshot_of(jobs: Vec<JobView>, version: u64) -> EngineSnapshot {
         jobs: Arc::new(jobs),
         totals,
         rate_limit: rate_limit(),
-        parallel: 4,
+        parallel: 6,
         started_at: STARTED_AT,
         rows_per_second,
         eta_seconds: Some(7_425.0),

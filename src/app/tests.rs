@@ -380,16 +380,16 @@ fn a_stop_signal_checkpoints_without_asking() {
 #[test]
 fn concurrency_steps_from_the_requested_value_until_the_engine_shows_it() {
     let mut a = app();
-    assert_eq!(a.snapshot().parallel, 4);
-    assert_eq!(keys(&mut a, &["+"]), [Effect::SetParallel(5)]);
-    assert_eq!(keys(&mut a, &["+"]), [Effect::SetParallel(6)]);
-    assert_eq!(a.requested_parallel(), Some(6));
+    let p = a.snapshot().parallel;
+    assert_eq!(keys(&mut a, &["+"]), [Effect::SetParallel(p + 1)]);
+    assert_eq!(keys(&mut a, &["+"]), [Effect::SetParallel(p + 2)]);
+    assert_eq!(a.requested_parallel(), Some(p + 2));
     let mut s = sample::snapshot();
     s.version = 9;
-    s.parallel = 6;
+    s.parallel = p + 2;
     a.update(Msg::Snapshot(s));
     assert_eq!(a.requested_parallel(), None);
-    assert_eq!(keys(&mut a, &["-"]), [Effect::SetParallel(5)]);
+    assert_eq!(keys(&mut a, &["-"]), [Effect::SetParallel(p + 1)]);
     let mut a = app();
     let mut s = sample::snapshot();
     s.version = 10;

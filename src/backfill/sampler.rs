@@ -132,6 +132,12 @@ impl GrowthRate {
         {
             self.samples.pop_front();
         }
+        // Nothing written since the previous sample: not growing now, whatever the window
+        // saw before (a finished burst must not keep forecasting growth while idle).
+        let n = self.samples.len();
+        if n >= 2 && self.samples[n - 2].1 >= bytes {
+            return Some(0.0);
+        }
         let (t0, b0) = *self.samples.front()?;
         let dt = (at - t0) as f64 / 1000.0;
         (dt >= 1.0).then(|| ((bytes - b0) as f64 / dt * 86_400.0).max(0.0))
@@ -215,6 +221,22 @@ mod tests {
             Some(0.0),
             "a VACUUM is not negative growth"
         );
+    }
+
+    #[test]
+    fn no_growth_is_forecast_while_nothing_is_written() {
+        let mut g = GrowthRate::default();
+        g.add(0, 1_000);
+        assert!(
+            g.add(10_000, 50_000_000).unwrap() > 0.0,
+            "a burst of writes grows"
+        );
+        assert_eq!(
+            g.add(20_000, 50_000_000),
+            Some(0.0),
+            "idle after the burst: not growing"
+        );
+        assert!(g.add(30_000, 50_001_000).unwrap() > 0.0, "writing again");
     }
 
     #[test]

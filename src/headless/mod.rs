@@ -1,5 +1,5 @@
-//! Headless mode: the same engine, with progress on stderr at a steady cadence (plain lines or
-//! JSON lines) and a final summary. Used by `run`, and by `demo` when there is no terminal.
+//! Headless mode: the same engine, with progress at a steady cadence (plain lines on stderr, or
+//! JSON lines on stdout with `--json`) and a final summary. Used by `run`, and by `demo` when there is no terminal.
 
 pub mod format;
 
@@ -25,12 +25,12 @@ pub struct Outcome {
     pub interrupted: bool,
 }
 
+/// JSON lines go to stdout, where a script reads them; plain lines to stderr, beside the log.
 fn emit(json: bool, text: String, value: serde_json::Value) {
-    let mut err = std::io::stderr().lock();
     let _ = if json {
-        writeln!(err, "{value}")
+        writeln!(std::io::stdout().lock(), "{value}")
     } else {
-        writeln!(err, "{text}")
+        writeln!(std::io::stderr().lock(), "{text}")
     };
 }
 

@@ -144,8 +144,13 @@ fn detail_line<'a>(app: &App, theme: &Theme, avail: usize) -> Line<'a> {
             sig3(t.rows_expected as f64)
         ))]);
     }
+    // Lowering concurrency lets the jobs beyond the new limit run to their end: say so.
+    let active = t.running + t.backoff + t.pausing;
     let parallel = match app.requested_parallel() {
         Some(n) if n != s.parallel => format!("parallel {}→{n}", s.parallel),
+        _ if active > s.parallel => {
+            format!("parallel {}, {} finishing", s.parallel, active - s.parallel)
+        }
         _ => format!("parallel {}", s.parallel),
     };
     items.push(vec![Span::raw(parallel)]);

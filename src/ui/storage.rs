@@ -58,6 +58,21 @@ pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
         .map(|b| bytes(b.min(i64::MAX as u64) as i64))
         .unwrap_or_else(|| "? (not measured)".into());
     out.push(Line::raw(format!("total {total}, disk free {free}")));
+    // What the backfill still needs, at the bytes per row this database has measured.
+    if let Some(need) = backfill_bytes_left(app) {
+        let fits = s
+            .free_bytes()
+            .map(|f| need <= f.min(i64::MAX as u64) as i64);
+        let (verdict, style) = match fits {
+            Some(true) => ("fits", theme.info()),
+            Some(false) => ("DOES NOT FIT", theme.error()),
+            None => ("free space unknown", theme.dim()),
+        };
+        out.push(Line::from(vec![
+            Span::raw(format!("backfill needs ~{} more: ", bytes(need))),
+            Span::styled(verdict, style),
+        ]));
+    }
     let full = match (s.write_rate_bytes_per_day, s.days_until_full()) {
         (Some(rate), Some(d)) => {
             let style = if d < 7.0 { theme.error() } else { theme.info() };
@@ -71,6 +86,23 @@ pub fn lines<'a>(app: &App, theme: &Theme, width: usize) -> Vec<Line<'a>> {
     };
     out.push(full);
     out
+}
+
+/// Bytes the rows the backfill has left will take: rows left (expected minus done, never
+/// negative) times this database's bytes per stored row. `None` when nothing is left or
+/// nothing has been measured yet.
+fn backfill_bytes_left(app: &App) -> Option<i64> {
+    let t = &app.snapshot().totals;
+    let left = (t.rows_expected - t.rows_done).max(0);
+    let s = &app.metrics().storage;
+    let rows: i64 = s
+        .tables
+        .iter()
+        .filter(|t| t.bytes.is_some())
+        .map(|t| t.rows)
+        .sum();
+    let bytes = s.total_bytes()?;
+    (left > 0 && rows > 0).then(|| (left as f64 * bytes as f64 / rows as f64).round() as i64)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, ctx: &Ctx) {

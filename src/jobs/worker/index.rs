@@ -1,7 +1,11 @@
-//! Index prices of a currency, every row tagged with its source: the daily delivery prices
-//! (`get_delivery_prices`), the hourly index from the perpetual's funding history, and the
-//! perpetual's 1-minute close as a proxy. An official price wins over the proxy at the same
-//! timestamp (the store keeps the higher-priority source).
+//! Index prices of a currency: one row per minute, tagged with its source. The hourly
+//! `index_price` of the perpetual's funding history is the official point where it exists;
+//! every other minute is the perpetual's 1-minute close, a proxy (the store keeps the
+//! higher-priority source at a minute).
+//!
+//! The daily delivery prices (`get_delivery_prices`) are fetched too, into a table of their own
+//! (`delivery_prices`): a delivery price is the 07:30–08:00 UTC average, not the index at any
+//! minute, so it never takes the place of one (deribit-api.md §8.8).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +13,7 @@ use chrono::NaiveDate;
 
 use super::{Job, WorkerCtx, exit_for};
 use crate::domain::time::{DAY_MS, MINUTE_MS, expiry_instant_ms};
-use crate::domain::{IndexPrice, IndexSource, InstrumentName, Pipeline};
+use crate::domain::{DeliveryPriceRow, IndexPrice, IndexSource, InstrumentName, Pipeline};
 use crate::jobs::lifecycle::WorkerExit;
 
 /// Minutes derived per committed step.
@@ -56,10 +60,9 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
                 reached_old_end = true;
             }
             if ts >= from && ts < range.end && d.delivery_price > 0.0 {
-                delivery.push(IndexPrice {
-                    ts,
+                delivery.push(DeliveryPriceRow {
+                    date,
                     price: d.delivery_price,
-                    source: IndexSource::Delivery,
                 });
             }
         }
@@ -68,16 +71,15 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             break;
         }
     }
-    delivery.sort_by_key(|p| p.ts);
-    let checkpoint = job.advance(ctx, from, 0, requests, retries).clone();
-    let written = match ctx
-        .sink
-        .write_index(&currency, &delivery, &checkpoint)
-        .await
-    {
+    delivery.sort_by_key(|p| p.date);
+    let written = match ctx.sink.write_delivery(&currency, &delivery).await {
         Ok(w) => w,
         Err(e) => return WorkerExit::Failed(e.to_string()),
     };
+    let checkpoint = job.advance(ctx, from, 0, requests, retries).clone();
+    if let Err(e) = ctx.sink.save_checkpoint(&checkpoint).await {
+        return WorkerExit::Failed(e.to_string());
+    }
     job.report(written, 0).await;
 
     // 2. Hourly funding-history index and the perpetual-close proxy, a chunk at a time.
@@ -110,10 +112,12 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
                 price: c.close,
                 source: IndexSource::PerpetualClose,
             })
-            .chain(funding.iter().map(|f| IndexPrice {
-                ts: f.ts,
-                price: f.index_price,
-                source: IndexSource::FundingHistory,
+            .chain(funding.iter().filter_map(|f| {
+                Some(IndexPrice {
+                    ts: f.ts,
+                    price: f.index_price?,
+                    source: IndexSource::FundingHistory,
+                })
             }));
         for row in rows {
             let keep = best

@@ -41,6 +41,16 @@ enum Raw {
 }
 
 impl Raw {
+    /// Runs a statement; the database's error as text.
+    async fn exec(&mut self, sql: &str) -> Result<u64, String> {
+        let q = sqlx::AssertSqlSafe(sql.to_string());
+        match self {
+            Raw::Sqlite(c) => sqlx::query(q).execute(c).await.map(|r| r.rows_affected()),
+            Raw::Pg(c) => sqlx::query(q).execute(c).await.map(|r| r.rows_affected()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
     async fn i64(&mut self, sql: &str) -> i64 {
         let q = sqlx::AssertSqlSafe(sql.to_string());
         match self {
@@ -880,6 +890,25 @@ async fn delivery_prices_have_their_own_table(ctx: &Ctx) {
             .await,
         2
     );
+    // The schema itself refuses a delivery price as a minute of the index.
+    let ts = match ctx.backend {
+        Backend::Sqlite => T0.to_string(),
+        Backend::Postgres => "'2024-10-01T00:00:00Z'".to_string(),
+    };
+    let refused = raw
+        .exec(&format!(
+            "INSERT INTO index_prices (currency, timestamp, price, source) \
+             VALUES ('BTC', {ts}, 60000.25, 'delivery')"
+        ))
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    let allowed = raw
+        .exec(&format!(
+            "INSERT INTO index_prices (currency, timestamp, price, source) \
+             VALUES ('BTC', {ts}, 60000.25, 'perpetual_close')"
+        ))
+        .await;
+    assert_eq!(allowed, Ok(1));
 }
 
 async fn index_source_priority(ctx: &Ctx) {

@@ -13,7 +13,9 @@ use chrono::NaiveDate;
 
 use super::{Job, WorkerCtx, exit_for};
 use crate::domain::time::{DAY_MS, MINUTE_MS, expiry_instant_ms};
-use crate::domain::{DeliveryPriceRow, IndexPrice, IndexSource, InstrumentName, Pipeline};
+use crate::domain::{
+    DeliveryPriceRow, IndexPrice, IndexSource, InstrumentName, Pipeline, TimeRange,
+};
 use crate::jobs::lifecycle::WorkerExit;
 
 /// Minutes derived per committed step.
@@ -104,6 +106,22 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             Ok(c) => c,
             Err(e) => return WorkerExit::Failed(e.to_string()),
         };
+        // A funding row without an index price: no official point at that hour, at the source.
+        let no_official: Vec<TimeRange> = funding
+            .iter()
+            .filter(|f| f.index_price.is_none())
+            .map(|f| TimeRange {
+                start: f.ts,
+                end: f.ts + MINUTE_MS,
+            })
+            .collect();
+        if let Err(e) = ctx
+            .sink
+            .record_empty(Pipeline::Index, &currency, &no_official)
+            .await
+        {
+            return WorkerExit::Failed(e.to_string());
+        }
         let mut best: BTreeMap<i64, IndexPrice> = BTreeMap::new();
         let rows = closes
             .iter()

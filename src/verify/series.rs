@@ -282,3 +282,58 @@ pub fn open_gaps(checks: &[SeriesCheck]) -> Vec<Gap> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(start: i64, end: i64) -> TimeRange {
+        TimeRange { start, end }
+    }
+
+    fn lines(gap: TimeRange, empty: &[TimeRange], held: &[TimeRange]) -> Vec<(i64, i64, GapState)> {
+        let grid = Grid::new(r(0, 100 * HOUR_MS), HOUR_MS);
+        split(gap, grid, empty, held)
+            .into_iter()
+            .map(|g| (g.range.start / HOUR_MS, g.range.end / HOUR_MS, g.state))
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_inside_ranges_recorded_empty_is_never_reopened() {
+        let h = HOUR_MS;
+        // Recorded by two consecutive windows; verify's gap spans both.
+        let empty = merge_ranges(vec![r(0, 10 * h), r(10 * h, 20 * h)]);
+        assert_eq!(
+            lines(r(2 * h, 15 * h), &empty, &[]),
+            vec![(2, 15, GapState::Empty)]
+        );
+        // Partly empty at the source, partly ours to fetch.
+        assert_eq!(
+            lines(r(15 * h, 30 * h), &empty, &[]),
+            vec![(15, 20, GapState::Empty), (20, 30, GapState::Open)]
+        );
+        assert_eq!(
+            lines(r(30 * h, 40 * h), &empty, &[]),
+            vec![(30, 40, GapState::Open)]
+        );
+    }
+
+    #[test]
+    fn quarantined_hours_are_no_gap_and_off_grid_pieces_vanish() {
+        let h = HOUR_MS;
+        let held = [r(5 * h, 6 * h)];
+        assert_eq!(
+            lines(r(4 * h, 7 * h), &[], &held),
+            vec![(4, 5, GapState::Open), (6, 7, GapState::Open)]
+        );
+        assert_eq!(lines(r(5 * h, 6 * h), &[], &held), vec![]);
+        // An hour settled empty by a one-minute mark (no official index point) leaves no
+        // hourly grid point open.
+        let mark = [r(8 * h, 8 * h + 60_000)];
+        assert_eq!(
+            lines(r(8 * h, 9 * h), &mark, &[]),
+            vec![(8, 8, GapState::Empty)]
+        );
+    }
+}

@@ -181,7 +181,13 @@ fn funding_follows_the_perpetual_premium() {
     let m = market();
     let range = TimeRange::new(ms("2021-03-01"), ms("2021-03-21")).unwrap();
     let rows = m.funding("BTC-PERPETUAL", range);
-    assert_eq!(rows.len(), 20 * 24);
+    let spec = m.instrument("BTC-PERPETUAL").unwrap();
+    let gap_hours = (range.start..range.end)
+        .step_by(HOUR as usize)
+        .filter(|h| m.is_funding_gap(&spec, *h))
+        .count();
+    assert!(gap_hours > 0, "20 days hold a funding gap (seeded)");
+    assert_eq!(rows.len(), 20 * 24 - gap_hours);
     let candles = m.candles(
         "BTC-PERPETUAL",
         TimeRange::new(range.start - 8 * HOUR, range.end).unwrap(),
@@ -191,11 +197,16 @@ fn funding_follows_the_perpetual_premium() {
     let mut ys = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         assert_eq!(r.ts % HOUR, 0);
-        if i > 0 {
-            assert_eq!(r.ts - rows[i - 1].ts, HOUR);
+        if i > 0 && r.ts - rows[i - 1].ts == HOUR {
             assert_eq!(r.prev_index_price, rows[i - 1].index_price);
         }
-        assert!((r.index_price - m.index_value(idx, r.ts)).abs() <= 0.005 + 1e-9);
+        if i > 0 && r.ts - rows[i - 1].ts > HOUR {
+            // After a gap, the previous index is still the index an hour earlier.
+            let prev = m.index_value(idx, r.ts - HOUR);
+            assert!((r.prev_index_price.unwrap() - prev).abs() <= 0.005 + 1e-9);
+        }
+        let index_price = r.index_price.unwrap();
+        assert!((index_price - m.index_value(idx, r.ts)).abs() <= 0.005 + 1e-9);
         r.check().unwrap();
         // Mean premium of the perpetual's closes over the trailing 8 hours.
         let window: Vec<f64> = candles
@@ -204,7 +215,7 @@ fn funding_follows_the_perpetual_premium() {
             .map(|c| c.close / m.index_value(idx, c.ts + MIN) - 1.0)
             .collect();
         xs.push(window.iter().sum::<f64>() / window.len() as f64);
-        ys.push(r.interest_8h);
+        ys.push(r.interest_8h.unwrap());
     }
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let (mx, my) = (mean(&xs), mean(&ys));
@@ -216,7 +227,7 @@ fn funding_follows_the_perpetual_premium() {
         corr > 0.7,
         "interest_8h vs the perpetual's premium: correlation {corr}"
     );
-    assert!(rows.iter().any(|r| r.interest_1h != 0.0));
+    assert!(rows.iter().any(|r| r.interest_1h != Some(0.0)));
     assert!(
         m.funding("BTC-31MAY24", range).is_empty(),
         "futures have no funding"
@@ -241,9 +252,19 @@ async fn served_funding_pages_equal_the_truth() {
     )
     .await;
     let rows = a.result().as_array().unwrap();
-    assert_eq!(rows.len(), 744);
-    assert_eq!(rows.last().unwrap()["timestamp"].as_i64().unwrap(), end);
-    assert_eq!(rows[0]["timestamp"].as_i64().unwrap(), end - 743 * HOUR);
+    // The newest 744 hours, less the hours in the series' gaps.
+    let want: Vec<i64> = m
+        .funding(name, TimeRange::new(end - 743 * HOUR, end + 1).unwrap())
+        .iter()
+        .map(|r| r.ts)
+        .collect();
+    let served: Vec<i64> = rows
+        .iter()
+        .map(|r| r["timestamp"].as_i64().unwrap())
+        .collect();
+    assert_eq!(served, want);
+    assert!(want.len() <= 744 && want.len() > 700);
+    assert_eq!(want.last(), Some(&end));
     // Page back to creation with end = first - 1 (start exclusive, so start = end - 744h).
     let mut got = Vec::new();
     let mut end = now_ms();
@@ -270,13 +291,19 @@ async fn served_funding_pages_equal_the_truth() {
     assert_eq!(truth.len(), m.funding_count(name));
     for (g, t) in got.iter().zip(&truth) {
         assert_eq!(g["timestamp"].as_i64().unwrap(), t.ts);
-        assert_eq!(g["interest_8h"].as_f64().unwrap(), t.interest_8h);
-        assert_eq!(g["interest_1h"].as_f64().unwrap(), t.interest_1h);
-        assert_eq!(g["index_price"].as_f64().unwrap(), t.index_price);
-        assert_eq!(g["prev_index_price"].as_f64().unwrap(), t.prev_index_price);
+        assert_eq!(g["interest_8h"].as_f64(), t.interest_8h);
+        assert_eq!(g["interest_1h"].as_f64(), t.interest_1h);
+        assert_eq!(g["index_price"].as_f64(), t.index_price);
+        assert_eq!(g["prev_index_price"].as_f64(), t.prev_index_price);
     }
     let spec = m.instrument(name).unwrap();
-    assert!(truth[0].ts > spec.creation_timestamp && truth[0].ts - spec.creation_timestamp <= HOUR);
+    assert_eq!(truth[0].ts, m.funding_first_ms(&spec));
+    assert!(truth[0].ts > spec.creation_timestamp);
+    assert_eq!(
+        truth[0].prev_index_price, None,
+        "the first row has no previous index"
+    );
+    assert!(got[0]["prev_index_price"].is_null(), "served as null");
 }
 
 #[test]

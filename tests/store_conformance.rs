@@ -13,8 +13,9 @@ use std::time::Instant;
 
 use deribit_backfill::domain::time::{DAY_MS, MINUTE_MS, format_ms, parse_instant};
 use deribit_backfill::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, Discovery, FundingRate, IndexPrice, IndexSource,
-    InstrumentKind, InstrumentRecord, JobKey, JobState, Pipeline, SettlementPeriod, TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, DeliveryPriceRow, Discovery, FundingRate,
+    IndexPrice, IndexSource, InstrumentKind, InstrumentRecord, JobKey, JobState, Pipeline,
+    SettlementPeriod, TimeRange, UnreadableRow,
 };
 use deribit_backfill::store::{
     self, Backend, CandleTable, DataTable, DatabaseUrl, Store, StoreError, WriteStats,
@@ -40,6 +41,16 @@ enum Raw {
 }
 
 impl Raw {
+    /// Runs a statement; the database's error as text.
+    async fn exec(&mut self, sql: &str) -> Result<u64, String> {
+        let q = sqlx::AssertSqlSafe(sql.to_string());
+        match self {
+            Raw::Sqlite(c) => sqlx::query(q).execute(c).await.map(|r| r.rows_affected()),
+            Raw::Pg(c) => sqlx::query(q).execute(c).await.map(|r| r.rows_affected()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
     async fn i64(&mut self, sql: &str) -> i64 {
         let q = sqlx::AssertSqlSafe(sql.to_string());
         match self {
@@ -176,6 +187,8 @@ conformance!(
     utc_round_trip,
     large_batch,
     funding_round_trip,
+    funding_quarantine_round_trip,
+    delivery_prices_have_their_own_table,
     index_source_priority,
     basis_matches_compute,
     instruments_merge,
@@ -729,10 +742,11 @@ async fn funding_round_trip(ctx: &Ctx) {
     let rows: Vec<FundingRate> = (0..2_000)
         .map(|i| FundingRate {
             ts: T0 + i * 3_600_000,
-            interest_8h: (i as f64 - 1_000.0) * 1e-7,
-            interest_1h: (i as f64 - 1_000.0) * 1e-8,
-            index_price: 60_000.0 + i as f64,
-            prev_index_price: 59_999.0 + i as f64,
+            interest_8h: Some((i as f64 - 1_000.0) * 1e-7),
+            interest_1h: Some((i as f64 - 1_000.0) * 1e-8),
+            index_price: Some(60_000.0 + i as f64),
+            // The real first row has no previous index; any number may be null.
+            prev_index_price: (i > 0).then_some(59_999.0 + i as f64),
         })
         .collect();
     let cp = checkpoint(Pipeline::Funding, PERP, T0 + 2_000 * 3_600_000, 2_000);
@@ -746,10 +760,21 @@ async fn funding_round_trip(ctx: &Ctx) {
         0
     );
     let mut changed = rows.clone();
-    changed[7].interest_8h = 0.5;
+    changed[7].interest_8h = Some(0.5);
+    // A value that becomes null is a change; so is a null that becomes a value.
+    changed[9].index_price = None;
+    changed[0].prev_index_price = Some(1.0);
     assert_eq!(
         s.upsert_funding(PERP, &changed, None).await.unwrap(),
-        stats(2_000, 2_000, 0, 1)
+        stats(2_000, 2_000, 0, 3)
+    );
+    assert_eq!(
+        s.upsert_funding(PERP, &changed, None)
+            .await
+            .unwrap()
+            .written(),
+        0,
+        "nulls compare equal to nulls: a re-run writes nothing"
     );
     assert_eq!(s.read_funding(PERP, full_range()).await.unwrap(), changed);
     assert_eq!(s.load_checkpoint(&cp.key).await.unwrap(), Some(cp));
@@ -760,6 +785,130 @@ async fn funding_round_trip(ctx: &Ctx) {
         .i64("SELECT count(*) FROM funding_rates WHERE funding_rate = 0.5")
         .await;
     assert_eq!(n, 1);
+    let nulls = raw
+        .i64("SELECT count(*) FROM funding_rates WHERE index_price IS NULL")
+        .await;
+    assert_eq!(nulls, 1, "None is stored as NULL");
+    // A page that starts with a null everywhere still loads (first load: COPY on PostgreSQL).
+    let empty_row = FundingRate {
+        ts: T0 - 3_600_000,
+        interest_8h: None,
+        interest_1h: None,
+        index_price: None,
+        prev_index_price: None,
+    };
+    assert_eq!(
+        s.upsert_funding("ETH-PERPETUAL", &[empty_row], None)
+            .await
+            .unwrap(),
+        stats(1, 1, 1, 0)
+    );
+    assert_eq!(
+        s.read_funding("ETH-PERPETUAL", full_range()).await.unwrap(),
+        vec![empty_row]
+    );
+}
+
+async fn funding_quarantine_round_trip(ctx: &Ctx) {
+    let s = ctx.store.as_ref();
+    let bad = |ts: Option<i64>, raw: &str, reason: &str| UnreadableRow {
+        ts,
+        raw: raw.to_string(),
+        reason: reason.to_string(),
+    };
+    let rows = vec![
+        bad(
+            Some(T0),
+            r#"{"timestamp":1727740800000,"index_price":"abc"}"#,
+            "index_price is not a number: \"abc\"",
+        ),
+        bad(None, r#"{"index_price":1.0}"#, "timestamp is missing"),
+    ];
+    assert_eq!(s.quarantine_funding(PERP, &rows, T0 + 5).await.unwrap(), 2);
+    assert_eq!(
+        s.quarantine_funding(PERP, &rows, T0 + 9).await.unwrap(),
+        0,
+        "the same raw row is kept once"
+    );
+    let back = s.quarantined_funding().await.unwrap();
+    assert_eq!(back.len(), 2);
+    let mut got: Vec<UnreadableRow> = back.iter().map(|q| q.row.clone()).collect();
+    got.sort_by(|a, b| a.raw.cmp(&b.raw));
+    let mut want = rows.clone();
+    want.sort_by(|a, b| a.raw.cmp(&b.raw));
+    assert_eq!(got, want);
+    assert!(
+        back.iter()
+            .all(|q| q.instrument == PERP && q.quarantined_at == T0 + 5)
+    );
+}
+
+async fn delivery_prices_have_their_own_table(ctx: &Ctx) {
+    let s = ctx.store.as_ref();
+    let d = |y, m, day, price| DeliveryPriceRow {
+        date: chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap(),
+        price,
+    };
+    let rows = vec![d(2024, 10, 2, 61_000.5), d(2024, 10, 1, 60_000.25)];
+    assert_eq!(
+        s.upsert_delivery_prices("BTC", &rows).await.unwrap(),
+        stats(2, 2, 2, 0)
+    );
+    assert_eq!(
+        s.upsert_delivery_prices("BTC", &rows)
+            .await
+            .unwrap()
+            .written(),
+        0
+    );
+    assert_eq!(
+        s.upsert_delivery_prices("BTC", &[d(2024, 10, 2, 61_001.0)])
+            .await
+            .unwrap(),
+        stats(1, 1, 0, 1)
+    );
+    assert_eq!(
+        s.read_delivery_prices("BTC").await.unwrap(),
+        vec![d(2024, 10, 1, 60_000.25), d(2024, 10, 2, 61_001.0)]
+    );
+    assert!(s.read_delivery_prices("ETH").await.unwrap().is_empty());
+    assert!(
+        s.upsert_delivery_prices("BTC", &[d(2024, 10, 3, f64::NAN)])
+            .await
+            .is_err()
+    );
+    // Never a minute of the index.
+    assert!(
+        s.read_index_prices("BTC", full_range())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut raw = ctx.raw().await;
+    assert_eq!(
+        raw.i64("SELECT count(*) FROM delivery_prices WHERE currency = 'BTC'")
+            .await,
+        2
+    );
+    // The schema itself refuses a delivery price as a minute of the index.
+    let ts = match ctx.backend {
+        Backend::Sqlite => T0.to_string(),
+        Backend::Postgres => "'2024-10-01T00:00:00Z'".to_string(),
+    };
+    let refused = raw
+        .exec(&format!(
+            "INSERT INTO index_prices (currency, timestamp, price, source) \
+             VALUES ('BTC', {ts}, 60000.25, 'delivery')"
+        ))
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    let allowed = raw
+        .exec(&format!(
+            "INSERT INTO index_prices (currency, timestamp, price, source) \
+             VALUES ('BTC', {ts}, 60000.25, 'perpetual_close')"
+        ))
+        .await;
+    assert_eq!(allowed, Ok(1));
 }
 
 async fn index_source_priority(ctx: &Ctx) {
@@ -804,7 +953,7 @@ async fn index_source_priority(ctx: &Ctx) {
             "BTC",
             &[
                 p(t1, 99.75, FundingHistory),
-                p(t2, 100.5, Delivery),
+                p(t2, 100.5, FundingHistory),
                 p(t3, 102.0, IndexChart),
             ],
             None,
@@ -817,7 +966,7 @@ async fn index_source_priority(ctx: &Ctx) {
         back,
         vec![
             p(t1, 99.75, FundingHistory),
-            p(t2, 100.5, Delivery),
+            p(t2, 100.5, FundingHistory),
             p(t3, 102.0, IndexChart)
         ]
     );
@@ -825,7 +974,7 @@ async fn index_source_priority(ctx: &Ctx) {
     let st = s
         .upsert_index_prices(
             "ETH",
-            &[p(t1, 1.0, Delivery), p(t1, 2.0, PerpetualClose)],
+            &[p(t1, 1.0, FundingHistory), p(t1, 2.0, PerpetualClose)],
             None,
         )
         .await
@@ -833,7 +982,7 @@ async fn index_source_priority(ctx: &Ctx) {
     assert_eq!(st, stats(2, 1, 1, 0));
     assert_eq!(
         s.read_index_prices("ETH", full_range()).await.unwrap(),
-        vec![p(t1, 1.0, Delivery)]
+        vec![p(t1, 1.0, FundingHistory)]
     );
     assert_eq!(rows_of(s, DataTable::Index, "BTC").await, 3);
     assert_eq!(

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    Candle, Checkpoint, DataStatus, FundingRate, Gap, IndexPrice, JobState, Pipeline, TimeRange,
+    Candle, Checkpoint, DataStatus, DeliveryPriceRow, FundingRate, Gap, GapKind, GapState,
+    IndexPrice, JobState, Pipeline, TimeRange, UnreadableRow,
 };
 use crate::jobs::{JobSink, SinkError, SinkFailure};
 use crate::store::error::Failure;
@@ -121,8 +122,29 @@ impl JobSink for StoreSink {
         &self,
         instrument: &str,
         rows: &[FundingRate],
+        unreadable: &[UnreadableRow],
         checkpoint: &Checkpoint,
     ) -> Result<u64, SinkError> {
+        if !unreadable.is_empty() {
+            let now = chrono::Utc::now().timestamp_millis();
+            let new = self
+                .0
+                .quarantine_funding(instrument, unreadable, now)
+                .await
+                .map_err(|e| self.err(e))?;
+            for r in unreadable {
+                tracing::warn!(
+                    instrument,
+                    ts = ?r.ts,
+                    reason = %r.reason,
+                    raw = %r.raw,
+                    "quarantined an unreadable funding row"
+                );
+            }
+            if new > 0 {
+                tracing::info!(instrument, new, "funding rows quarantined");
+            }
+        }
         let stats = self
             .0
             .upsert_funding(instrument, rows, Self::checkpoint_of(checkpoint))
@@ -145,6 +167,45 @@ impl JobSink for StoreSink {
             .map_err(|e| self.err(e))?;
         self.after_write(checkpoint).await?;
         Ok(stats.written())
+    }
+
+    async fn write_delivery(
+        &self,
+        currency: &str,
+        rows: &[DeliveryPriceRow],
+    ) -> Result<u64, SinkError> {
+        let stats = self
+            .0
+            .upsert_delivery_prices(currency, rows)
+            .await
+            .map_err(|e| self.err(e))?;
+        Ok(stats.written())
+    }
+
+    async fn record_empty(
+        &self,
+        pipeline: Pipeline,
+        instrument: &str,
+        ranges: &[TimeRange],
+    ) -> Result<(), SinkError> {
+        if ranges.is_empty() {
+            return Ok(());
+        }
+        let gaps: Vec<Gap> = ranges
+            .iter()
+            .map(|r| Gap {
+                pipeline,
+                instrument: instrument.to_string(),
+                range: *r,
+                kind: GapKind::Missing,
+                state: GapState::Empty,
+            })
+            .collect();
+        let now = chrono::Utc::now().timestamp_millis();
+        self.0
+            .record_gaps(&[], &gaps, now)
+            .await
+            .map_err(|e| self.err(e))
     }
 
     async fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), SinkError> {

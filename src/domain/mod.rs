@@ -16,4 +16,7 @@ pub use heartbeat::Heartbeat;
 pub use instrument::{InstrumentKind, InstrumentName, InstrumentNameError};
 pub use job::{Checkpoint, DataStatus, Discovery, InstrumentRecord, JobKey, JobState, Pipeline};
 pub use range::{BucketWindow, TimeRange};
-pub use rows::{BasisPoint, Candle, FundingRate, IndexPrice, IndexSource, RowViolation};
+pub use rows::{
+    BasisPoint, Candle, DeliveryPriceRow, FundingRate, IndexPrice, IndexSource, RowViolation,
+    UnreadableRow,
+};

@@ -94,34 +94,65 @@ impl Candle {
     }
 }
 
-/// One hourly funding-history row of a perpetual.
+/// One hourly funding-history row of a perpetual. Every number may be null on the exchange
+/// (BTC-PERPETUAL's first row, 2019-04-30T10:00Z, has no `prev_index_price`): `None` is stored
+/// as NULL.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FundingRate {
     pub ts: i64,
     /// Trailing 8-hour rate (`interest_8h`), stored as `funding_rate`.
-    pub interest_8h: f64,
-    pub interest_1h: f64,
-    pub index_price: f64,
-    pub prev_index_price: f64,
+    pub interest_8h: Option<f64>,
+    pub interest_1h: Option<f64>,
+    pub index_price: Option<f64>,
+    pub prev_index_price: Option<f64>,
 }
 
 impl FundingRate {
+    /// Numbers that are present are finite; prices that are present are > 0.
     pub fn check(&self) -> Result<(), RowViolation> {
-        finite("interest_8h", self.interest_8h)?;
-        finite("interest_1h", self.interest_1h)?;
-        positive("index_price", self.index_price)?;
-        positive("prev_index_price", self.prev_index_price)
+        if let Some(v) = self.interest_8h {
+            finite("interest_8h", v)?;
+        }
+        if let Some(v) = self.interest_1h {
+            finite("interest_1h", v)?;
+        }
+        if let Some(v) = self.index_price {
+            positive("index_price", v)?;
+        }
+        if let Some(v) = self.prev_index_price {
+            positive("prev_index_price", v)?;
+        }
+        Ok(())
     }
 }
 
+/// A row the exchange sent that could not be read (or failed its sanity check): kept as it came,
+/// with the reason, in a quarantine table, so one bad row never stops a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnreadableRow {
+    /// The row's timestamp, when it could be read.
+    pub ts: Option<i64>,
+    /// The row as received (JSON text).
+    pub raw: String,
+    pub reason: String,
+}
+
+/// One daily delivery price of an index: the 07:30–08:00 UTC average on `date`, a price of its
+/// own (never a minute of the index).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DeliveryPriceRow {
+    pub date: chrono::NaiveDate,
+    pub price: f64,
+}
+
 /// Where an index price came from. Official sources win over the proxy at the same timestamp.
+/// The daily delivery price is not one of them: it is a 30-minute average, not the index at a
+/// minute, and has a table of its own (`delivery_prices`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum IndexSource {
-    /// Daily 08:00 UTC delivery price (`get_delivery_prices`).
-    Delivery,
     /// Hourly `index_price` from the perpetual's funding history.
     FundingHistory,
     /// `get_index_chart_data` points.
@@ -131,16 +162,11 @@ pub enum IndexSource {
 }
 
 impl IndexSource {
-    pub const ALL: [IndexSource; 4] = [
-        Self::Delivery,
-        Self::FundingHistory,
-        Self::IndexChart,
-        Self::PerpetualClose,
-    ];
+    pub const ALL: [IndexSource; 3] =
+        [Self::FundingHistory, Self::IndexChart, Self::PerpetualClose];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Self::Delivery => "delivery",
             Self::FundingHistory => "funding_history",
             Self::IndexChart => "index_chart",
             Self::PerpetualClose => "perpetual_close",
@@ -154,7 +180,6 @@ impl IndexSource {
     /// Higher wins when two sources give a price for the same (currency, timestamp).
     pub fn priority(self) -> u8 {
         match self {
-            Self::Delivery => 3,
             Self::FundingHistory => 2,
             Self::IndexChart => 1,
             Self::PerpetualClose => 0,
@@ -258,15 +283,25 @@ mod tests {
     fn funding_and_index_checks() {
         let f = FundingRate {
             ts: 0,
-            interest_8h: -0.0001,
-            interest_1h: -1e-7,
-            index_price: 8222.87,
-            prev_index_price: 8305.72,
+            interest_8h: Some(-0.0001),
+            interest_1h: Some(-1e-7),
+            index_price: Some(8222.87),
+            prev_index_price: Some(8305.72),
         };
         assert!(f.check().is_ok(), "negative rates are normal");
         assert!(
             FundingRate {
-                index_price: -1.0,
+                prev_index_price: None,
+                interest_8h: None,
+                ..f
+            }
+            .check()
+            .is_ok(),
+            "nulls are allowed"
+        );
+        assert!(
+            FundingRate {
+                index_price: Some(-1.0),
                 ..f
             }
             .check()
@@ -274,7 +309,7 @@ mod tests {
         );
         assert!(
             FundingRate {
-                interest_1h: f64::NAN,
+                interest_1h: Some(f64::NAN),
                 ..f
             }
             .check()
@@ -283,7 +318,7 @@ mod tests {
         let p = IndexPrice {
             ts: 0,
             price: 0.0,
-            source: IndexSource::Delivery,
+            source: IndexSource::FundingHistory,
         };
         assert!(p.check().is_err());
     }

@@ -10,9 +10,10 @@ use serde::de::DeserializeOwned;
 use tokio_util::sync::CancellationToken;
 
 use super::error::{ErrorClass, ExchangeError};
+use super::funding::FundingPage;
 use super::ratelimit::{Cost, RateLimiter};
-use super::types::{ApiFundingRow, ApiInstrument, ChartData, DeliveryPrices, Envelope};
-use crate::domain::{Candle, FundingRate};
+use super::types::{ApiInstrument, ChartData, DeliveryPrices, Envelope};
+use crate::domain::Candle;
 
 /// How the client retries.
 #[derive(Debug, Clone)]
@@ -406,7 +407,9 @@ impl DeribitClient {
         })
     }
 
-    /// Hourly funding rows with timestamps in `(start_exclusive, end_inclusive]`.
+    /// Hourly funding rows with timestamps in `(start_exclusive, end_inclusive]`, read row by
+    /// row: a row that cannot be read comes back in [`FundingPage::unreadable`], never as an
+    /// error of the page.
     pub async fn funding_history(
         &self,
         instrument: &str,
@@ -414,13 +417,13 @@ impl DeribitClient {
         end_inclusive: i64,
         observer: &dyn RetryObserver,
         stop: &CancellationToken,
-    ) -> Result<Fetched<Vec<FundingRate>>, FetchError> {
+    ) -> Result<Fetched<FundingPage>, FetchError> {
         let params = [
             ("instrument_name", instrument.to_string()),
             ("start_timestamp", start_exclusive.to_string()),
             ("end_timestamp", end_inclusive.to_string()),
         ];
-        let fetched: Fetched<Vec<ApiFundingRow>> = self
+        let fetched: Fetched<Vec<serde_json::Value>> = self
             .call(
                 "public/get_funding_rate_history",
                 &params,
@@ -430,7 +433,7 @@ impl DeribitClient {
             )
             .await?;
         Ok(Fetched {
-            value: fetched.value.into_iter().map(FundingRate::from).collect(),
+            value: FundingPage::read(fetched.value),
             retries: fetched.retries,
         })
     }

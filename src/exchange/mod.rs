@@ -3,6 +3,7 @@
 
 mod client;
 mod error;
+mod funding;
 mod ratelimit;
 mod types;
 
@@ -11,7 +12,6 @@ pub use client::{
     RetryObserver, RetryPolicy,
 };
 pub use error::{ErrorClass, ExchangeError, codes};
+pub use funding::{FundingPage, read_row as read_funding_row};
 pub use ratelimit::{Cost, RateLimitSnapshot, RateLimiter, SAFETY_FACTOR, slowdown_factor};
-pub use types::{
-    ApiFundingRow, ApiInstrument, ChartData, DeliveryPrice, DeliveryPrices, Envelope, RpcError,
-};
+pub use types::{ApiInstrument, ChartData, DeliveryPrice, DeliveryPrices, Envelope, RpcError};

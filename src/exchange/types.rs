@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::domain::{Candle, FundingRate};
+use crate::domain::Candle;
 
 /// The JSON-RPC envelope: `result` or `error`.
 #[derive(Debug, Deserialize)]
@@ -110,28 +110,6 @@ impl ChartData {
     }
 }
 
-/// One `get_funding_rate_history` row.
-#[derive(Debug, Clone, Copy, Deserialize)]
-pub struct ApiFundingRow {
-    pub timestamp: i64,
-    pub index_price: f64,
-    pub prev_index_price: f64,
-    pub interest_1h: f64,
-    pub interest_8h: f64,
-}
-
-impl From<ApiFundingRow> for FundingRate {
-    fn from(r: ApiFundingRow) -> Self {
-        FundingRate {
-            ts: r.timestamp,
-            interest_8h: r.interest_8h,
-            interest_1h: r.interest_1h,
-            index_price: r.index_price,
-            prev_index_price: r.prev_index_price,
-        }
-    }
-}
-
 /// `get_delivery_prices` result: newest first.
 #[derive(Debug, Clone, Deserialize)]
 pub struct DeliveryPrices {
@@ -197,14 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_funding_and_instruments() {
-        let row: ApiFundingRow = serde_json::from_str(
-            r#"{"timestamp":1569891600000,"index_price":8222.87,"prev_index_price":8305.72,"interest_8h":-0.00009234260068476106,"interest_1h":-4.739622041017375e-7}"#,
-        )
-        .unwrap();
-        let f: FundingRate = row.into();
-        assert_eq!(f.ts, 1_569_891_600_000);
-        assert_eq!(f.interest_1h, -4.739622041017375e-7);
+    fn parses_instruments() {
         let inst: ApiInstrument = serde_json::from_str(
             r#"{"tick_size":0.5,"tick_size_steps":[],"taker_commission":0.0005,"settlement_period":"perpetual","settlement_currency":"BTC","rfq":false,"quote_currency":"USD","price_index":"btc_usd","min_trade_amount":10,"max_liquidation_commission":0.0075,"max_leverage":50,"maker_commission":0,"kind":"future","is_active":true,"instrument_name":"BTC-PERPETUAL","instrument_id":124972,"instrument_type":"reversed","expiration_timestamp":32503708800000,"creation_timestamp":1534167754000,"counter_currency":"USD","contract_size":10,"block_trade_tick_size":0.01,"block_trade_min_trade_amount":200000,"block_trade_commission":0.00025,"base_currency":"BTC"}"#,
         )

@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 
 use crate::domain::{
-    Candle, Checkpoint, DataStatus, FundingRate, Gap, IndexPrice, Pipeline, TimeRange,
+    Candle, Checkpoint, DataStatus, DeliveryPriceRow, FundingRate, Gap, IndexPrice, Pipeline,
+    TimeRange, UnreadableRow,
 };
 
 /// What a database failure means for the work.
@@ -60,12 +61,31 @@ pub trait JobSink: Send + Sync {
         checkpoint: &Checkpoint,
     ) -> Result<u64, SinkError>;
 
+    /// Funding rows with their checkpoint; rows the client could not read are quarantined
+    /// first (kept with their reason), so a crash between the two re-fetches, never loses them.
     async fn write_funding(
         &self,
         instrument: &str,
         rows: &[FundingRate],
+        unreadable: &[UnreadableRow],
         checkpoint: &Checkpoint,
     ) -> Result<u64, SinkError>;
+
+    /// Daily delivery prices of a currency (their own table, never `index_prices`).
+    async fn write_delivery(
+        &self,
+        currency: &str,
+        rows: &[DeliveryPriceRow],
+    ) -> Result<u64, SinkError>;
+
+    /// Records ranges the exchange answered empty for (no row at any grid point), so `verify`
+    /// reports them as empty at the source and never asks for them again.
+    async fn record_empty(
+        &self,
+        pipeline: Pipeline,
+        instrument: &str,
+        ranges: &[TimeRange],
+    ) -> Result<(), SinkError>;
 
     async fn write_index(
         &self,

@@ -2,6 +2,7 @@
 
 use std::fmt::Write as _;
 
+use crate::domain::GapState;
 use crate::domain::time::format_ms;
 use crate::human::thousands;
 use crate::verify::Verification;
@@ -17,9 +18,9 @@ fn series_table(out: &mut String, title: &str, checks: &[SeriesCheck], unit: &st
     }
     let _ = writeln!(
         out,
-        "| Series | From | To | Expected {unit} | Rows | Quarantined | Missing | Gaps | Coverage | Status |"
+        "| Series | From | To | Expected {unit} (the exchange has) | Rows | Quarantined | Missing | Empty at source | Gaps | Coverage | Status |"
     );
-    let _ = writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|--:|---|");
+    let _ = writeln!(out, "|---|---|---|--:|--:|--:|--:|--:|--:|--:|---|");
     for c in checks {
         let name = if c.series.starts_with("index_") {
             format!("{} ({})", c.instrument, &c.series[6..])
@@ -28,15 +29,16 @@ fn series_table(out: &mut String, title: &str, checks: &[SeriesCheck], unit: &st
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.3}% | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.3}% | {} |",
             cell(&name),
             format_ms(c.range.start),
             format_ms(c.range.end),
-            thousands(c.expected),
+            thousands(c.expected_at_source()),
             thousands(c.rows),
             thousands(c.quarantined),
             thousands(c.missing_open()),
-            c.gaps.len(),
+            thousands(c.missing_empty()),
+            c.gaps.iter().filter(|g| g.state == GapState::Open).count(),
             c.coverage() * 100.0,
             if c.passed() { "complete" } else { "**short**" }
         );

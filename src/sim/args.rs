@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use super::SimConfig;
 use super::clock::SimClock;
 use super::settings::{
-    ApiSettings, FaultSettings, LongExpiredPolicy, MarketSettings, RateLimitSettings, SimSettings,
-    TruncationAnchor, parse_instant_arg, parse_probability,
+    ApiSettings, FaultSettings, FundingSettings, LongExpiredPolicy, MarketSettings,
+    RateLimitSettings, SimSettings, TruncationAnchor, parse_instant_arg, parse_probability,
 };
 
 fn parse_speed(s: &str) -> Result<f64, String> {
@@ -170,6 +170,28 @@ pub struct SimArgs {
     /// Maintenance length, seconds (0: no maintenance): status locked, other calls 11051.
     #[arg(long, default_value_t = 0, help_heading = "Faults")]
     pub maintenance_secs: u64,
+
+    /// First funding-history row of BTC-PERPETUAL (recorded: 2019-04-30T10:00Z). The first row
+    /// of each perpetual has "prev_index_price": null, as on the real exchange.
+    #[arg(long, value_parser = parse_instant_arg, default_value = "2019-04-30T10:00:00Z", help_heading = "Funding")]
+    pub btc_funding_from: i64,
+
+    /// First funding-history row of ETH-PERPETUAL (listed 2019-03-14; the same hour as BTC's
+    /// is assumed). UNVERIFIED.
+    #[arg(long, value_parser = parse_instant_arg, default_value = "2019-04-30T10:00:00Z", help_heading = "Funding")]
+    pub eth_funding_from: i64,
+
+    /// Share of days on which a funding gap starts (seeded hour and length; no rows in a gap).
+    #[arg(long, value_parser = parse_probability, default_value_t = 0.05, help_heading = "Funding")]
+    pub funding_gap_days: f64,
+
+    /// Longest funding gap, hours (each gap lasts 2 to this many hours, seeded).
+    #[arg(long, default_value_t = 8, help_heading = "Funding")]
+    pub funding_gap_max_hours: i64,
+
+    /// Share of funding rows served unreadable ("index_price": "unreadable"; seeded by hour).
+    #[arg(long, value_parser = parse_probability, default_value_t = 0.0, help_heading = "Faults")]
+    pub fault_unreadable_funding: f64,
 }
 
 impl Default for SimArgs {
@@ -232,6 +254,13 @@ impl SimArgs {
                     storm_secs: self.storm_secs,
                     maintenance_after_secs: self.maintenance_after_secs,
                     maintenance_secs: self.maintenance_secs,
+                },
+                funding: FundingSettings {
+                    btc_first_ms: self.btc_funding_from,
+                    eth_first_ms: self.eth_funding_from,
+                    gap_day_share: self.funding_gap_days,
+                    gap_max_hours: self.funding_gap_max_hours.max(2),
+                    unreadable_share: self.fault_unreadable_funding,
                 },
             },
         }

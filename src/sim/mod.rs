@@ -18,7 +18,9 @@
 //!   (8 decimals; linear: whole contracts), cost in quote currency (inverse: contracts × 10 USD
 //!   for BTC, × 1 for ETH). Prices sit on the tick (0.5 BTC, 0.05 ETH, 0.1 BTC_USDC, 0.01
 //!   ETH_USDC). Larger resolutions aggregate the minutes in UTC-aligned buckets.
-//! - **Funding** ([`market::funding`]): hourly rows at every full hour after creation; delivery
+//! - **Funding** ([`market::funding`]): hourly rows from the recorded first hour (BTC-PERPETUAL
+//!   2019-04-30T10:00Z, whose `prev_index_price` is null) with seeded multi-hour gaps
+//!   ([`settings::FundingSettings`]); delivery
 //!   prices ([`market::delivery`]): daily 07:30–08:00 index averages from 2018-08-01.
 //! - **Numbers** are written so that serde_json (float_roundtrip) parses back exactly the f64
 //!   the ground truth returns.

@@ -205,6 +205,41 @@ pub struct SimSettings {
     pub api: ApiSettings,
     pub limits: RateLimitSettings,
     pub faults: FaultSettings,
+    pub funding: FundingSettings,
+}
+
+/// 2019-04-30T10:00:00Z: BTC-PERPETUAL's first funding-history row (deribit-api.md §8.3).
+pub const BTC_FIRST_FUNDING_MS: i64 = 1_556_618_400_000;
+
+/// The funding history as the real exchange serves it (deribit-api.md §8.3): it starts late,
+/// its first row has `prev_index_price: null`, and it has gaps of several hours. Every choice is
+/// seeded and deterministic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FundingSettings {
+    /// First funding row of BTC-PERPETUAL. Default 2019-04-30T10:00Z (recorded).
+    pub btc_first_ms: i64,
+    /// First funding row of ETH-PERPETUAL. Default 2019-04-30T10:00Z, the same hour as BTC's
+    /// (the history endpoint's start; ETH-PERPETUAL was listed 2019-03-14). UNVERIFIED.
+    pub eth_first_ms: i64,
+    /// Share of days on which a gap starts (at a seeded hour). Default 0.05 (one day in 20).
+    pub gap_day_share: f64,
+    /// Longest gap in hours; a gap lasts 2..=this many hours (seeded). Default 8.
+    pub gap_max_hours: i64,
+    /// Share of rows served unreadable (`"index_price": "unreadable"`, seeded by hour): a
+    /// fault for the client's quarantine, not part of the ground truth's values. Default 0.
+    pub unreadable_share: f64,
+}
+
+impl Default for FundingSettings {
+    fn default() -> Self {
+        Self {
+            btc_first_ms: BTC_FIRST_FUNDING_MS,
+            eth_first_ms: BTC_FIRST_FUNDING_MS,
+            gap_day_share: 0.05,
+            gap_max_hours: 8,
+            unreadable_share: 0.0,
+        }
+    }
 }
 
 /// Parses a CLI date/instant into epoch ms (`YYYY-MM-DD` or RFC 3339).

@@ -107,13 +107,12 @@ impl Market {
         let now = self.now_ms();
         match self.lookup(name, now) {
             Some(spec) if spec.is_perpetual() => {
-                let first = Market::first_funding_ms(spec.creation_timestamp);
+                let first = self.funding_first_ms(&spec);
                 let last = now.div_euclid(HOUR_MS) * HOUR_MS;
-                if last < first {
-                    0
-                } else {
-                    ((last - first) / HOUR_MS + 1) as usize
-                }
+                (first..=last)
+                    .step_by(HOUR_MS as usize)
+                    .filter(|h| !self.is_funding_gap(&spec, *h))
+                    .count()
             }
             _ => 0,
         }

@@ -33,8 +33,9 @@ pub(crate) struct SeriesBatch {
     /// How many rows the caller passed (before de-duplication).
     pub received: usize,
     pub ts: Vec<i64>,
-    /// One vector per value column, each as long as `ts`.
-    pub cols: Vec<Vec<f64>>,
+    /// One vector per value column, each as long as `ts`; `None` is stored as NULL (funding
+    /// rows; candle values are never `None`).
+    pub cols: Vec<Vec<Option<f64>>>,
 }
 
 impl SeriesBatch {
@@ -99,12 +100,14 @@ fn series<const N: usize>(
     table: &'static str,
     instrument: &str,
     names: [&'static str; N],
-    rows: Vec<(i64, [f64; N])>,
+    rows: Vec<(i64, [Option<f64>; N])>,
 ) -> Result<SeriesBatch, StoreError> {
     for (ts, values) in &rows {
         check_ts(table, instrument, *ts)?;
         for (name, v) in names.iter().zip(values) {
-            if !v.is_finite() {
+            if let Some(v) = v
+                && !v.is_finite()
+            {
                 return Err(StoreError::InvalidRow {
                     table,
                     instrument: instrument.to_string(),
@@ -141,7 +144,12 @@ pub(crate) fn candles(
         instrument,
         CANDLE_COLUMNS,
         rows.iter()
-            .map(|c| (c.ts, [c.open, c.high, c.low, c.close, c.volume, c.cost]))
+            .map(|c| {
+                (
+                    c.ts,
+                    [c.open, c.high, c.low, c.close, c.volume, c.cost].map(Some),
+                )
+            })
             .collect(),
     )
 }
@@ -239,7 +247,7 @@ mod tests {
         .unwrap();
         assert_eq!(b.received, 5);
         assert_eq!(b.ts, vec![0, 60, 120]);
-        assert_eq!(b.cols[3], vec![4.0, 5.0, 3.0]);
+        assert_eq!(b.cols[3], vec![Some(4.0), Some(5.0), Some(3.0)]);
         assert_eq!(b.span(), Some((0, 120)));
     }
 
@@ -272,7 +280,7 @@ mod tests {
         let b = index_prices(
             "BTC",
             &[
-                p(0, 1.0, IndexSource::Delivery),
+                p(0, 1.0, IndexSource::FundingHistory),
                 p(0, 2.0, IndexSource::PerpetualClose),
                 p(60, 3.0, IndexSource::PerpetualClose),
                 p(60, 4.0, IndexSource::PerpetualClose),
@@ -283,14 +291,15 @@ mod tests {
         assert_eq!(b.price, vec![1.0, 4.0]);
         assert_eq!(
             b.source,
-            vec![IndexSource::Delivery, IndexSource::PerpetualClose]
+            vec![IndexSource::FundingHistory, IndexSource::PerpetualClose]
         );
     }
 
     #[test]
     fn priority_sql_matches_the_domain() {
         let sql = source_priority_sql("source");
-        assert!(sql.contains("WHEN 'delivery' THEN 3"), "{sql}");
+        assert!(sql.contains("WHEN 'funding_history' THEN 2"), "{sql}");
+        assert!(!sql.contains("delivery"), "{sql}");
         assert!(sql.contains("WHEN 'perpetual_close' THEN 0"), "{sql}");
     }
 }

@@ -20,13 +20,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Gap, GapScope, Heartbeat, IndexPrice,
-    InstrumentRecord, JobKey, Pipeline, TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, DeliveryPriceRow, FundingRate, Gap, GapScope,
+    Heartbeat, IndexPrice, InstrumentRecord, JobKey, Pipeline, TimeRange, UnreadableRow,
 };
 
 pub mod audit;
 mod basis_common;
 pub mod batch;
+mod delivery_common;
 pub mod disk;
 pub mod error;
 mod gaps_common;
@@ -39,8 +40,8 @@ pub mod url;
 pub use audit::{BasisAudit, CandleQuality, Grid, QuarantinedCandle, SeriesAudit, SeriesQuery};
 pub use error::StoreError;
 pub use types::{
-    BasisRefresh, CandleTable, Coverage, DataTable, DiskSpace, MigrationReport, TableStats,
-    WriteActivity, WriteStats,
+    BasisRefresh, CandleTable, Coverage, DataTable, DiskSpace, MigrationReport, QuarantinedFunding,
+    TableStats, WriteActivity, WriteStats,
 };
 pub use url::{Backend, DatabaseUrl};
 
@@ -96,6 +97,32 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         rows: &[FundingRate],
         checkpoint: Option<&Checkpoint>,
     ) -> Result<WriteStats, StoreError>;
+
+    /// Keeps funding rows the client could not read, with their reason
+    /// (`quarantined_funding`); the same raw row stored twice is kept once. Returns how many
+    /// were new.
+    async fn quarantine_funding(
+        &self,
+        instrument: &str,
+        rows: &[UnreadableRow],
+        now_ms: i64,
+    ) -> Result<u64, StoreError>;
+
+    /// Every quarantined funding row, by instrument, time and raw text.
+    async fn quarantined_funding(&self) -> Result<Vec<QuarantinedFunding>, StoreError>;
+
+    /// Upserts one currency's daily delivery prices (`delivery_prices`, never `index_prices`).
+    async fn upsert_delivery_prices(
+        &self,
+        currency: &str,
+        rows: &[DeliveryPriceRow],
+    ) -> Result<WriteStats, StoreError>;
+
+    /// One currency's delivery prices, by date.
+    async fn read_delivery_prices(
+        &self,
+        currency: &str,
+    ) -> Result<Vec<DeliveryPriceRow>, StoreError>;
 
     /// Upserts one currency's index prices (and its checkpoint, in the same transaction).
     /// At an existing (currency, timestamp) a row replaces the stored one only if its source's

@@ -189,3 +189,11 @@ pub struct MigrationReport {
     /// Migrations this build knows.
     pub known: usize,
 }
+
+/// A funding row the client could not read, as `quarantined_funding` keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct QuarantinedFunding {
+    pub instrument: String,
+    pub row: crate::domain::UnreadableRow,
+    pub quarantined_at: i64,
+}

@@ -107,8 +107,15 @@ fn series_table(out: &mut String, checks: &[SeriesCheck], with_series: bool) {
     }
     let _ = writeln!(
         out,
-        "{:<21} {:<21} {:>9} {:>9} {:>11} {:>9} {:>9}  status",
-        "range_start", "range_end", "expected", "rows", "quarantined", "missing", "coverage"
+        "{:<21} {:<21} {:>9} {:>9} {:>11} {:>9} {:>9} {:>9}  status",
+        "range_start",
+        "range_end",
+        "expected",
+        "rows",
+        "quarantined",
+        "missing",
+        "empty_src",
+        "coverage"
     );
     for c in checks {
         let _ = write!(out, "  {:<name_w$} ", c.instrument);
@@ -118,19 +125,20 @@ fn series_table(out: &mut String, checks: &[SeriesCheck], with_series: bool) {
         let status = if !c.passed() {
             "SHORT"
         } else if c.missing_empty() > 0 {
-            "OK (exchange has no data for some)"
+            "OK (the exchange has no data for some)"
         } else {
             "OK"
         };
         let _ = writeln!(
             out,
-            "{:<21} {:<21} {:>9} {:>9} {:>11} {:>9} {:>8.3}%  {status}",
+            "{:<21} {:<21} {:>9} {:>9} {:>11} {:>9} {:>9} {:>8.3}%  {status}",
             format_ms(c.range.start),
             format_ms(c.range.end),
-            c.expected,
+            c.expected_at_source(),
             c.rows,
             c.quarantined,
-            c.missing_open() + c.missing_empty(),
+            c.missing_open(),
+            c.missing_empty(),
             c.coverage() * 100.0
         );
     }
@@ -143,7 +151,8 @@ fn series_table(out: &mut String, checks: &[SeriesCheck], with_series: bool) {
     let _ = writeln!(
         out,
         "\n# gaps: {gaps} (GAP instrument series start end points unit state; state open = \
-         recorded for `run --gaps-only`, empty = re-fetched, the exchange has no data)"
+         recorded for `run --gaps-only`, empty = the exchange answered empty for it: \
+         empty at the source, not fetched again; `expected` counts only what the exchange has)"
     );
     for c in checks {
         for g in &c.gaps {
@@ -243,8 +252,8 @@ pub fn index(v: &Verification) -> String {
         v,
         &[
             "series index          = any source, every minute",
-            "series index_official = funding_history (or delivery) at every hour with funding",
-            "series index_delivery = delivery price at 08:00 UTC every day",
+            "series index_official = funding_history at every hour whose funding row has an index price",
+            "(daily delivery prices are 30-minute averages, kept in delivery_prices, never an index minute)",
         ],
     );
     check_line(&mut out, find(v, "AC-011"));

@@ -74,14 +74,7 @@ pub async fn verify_reporting(
         series(expected.futures.len() + expected.perpetuals.len())
     ));
     let quality = quality::check(store, &expected.futures, &expected.perpetuals, opts.now).await?;
-    let known = series::KnownEmpty(
-        store
-            .gaps()
-            .await?
-            .into_iter()
-            .filter(|g| g.state == GapState::Empty)
-            .collect(),
-    );
+    let known = series::KnownEmpty::new(store.gaps().await?);
     progress(&format!(
         "AC-007 futures coverage: {}",
         series(expected.futures.len())
@@ -186,19 +179,22 @@ fn pct(part: i64, whole: i64) -> String {
     }
 }
 
+/// "n of m series complete: rows of expected ...": `expected` counts only what the exchange
+/// has; grid points it answered empty for (funding before its first row, its gaps, a future
+/// before its first trade) are reported apart, never as missing.
 fn coverage_figure(checks: &[model::SeriesCheck], what: &str, unit: &str) -> String {
     let complete = checks.iter().filter(|c| c.passed()).count();
-    let expected: i64 = checks.iter().map(|c| c.expected).sum();
+    let empty: i64 = checks.iter().map(|c| c.missing_empty()).sum();
+    let expected: i64 = checks.iter().map(|c| c.expected).sum::<i64>() - empty;
     let rows: i64 = checks.iter().map(|c| c.rows).sum();
     let missing: i64 = checks.iter().map(|c| c.missing_open()).sum();
-    let empty: i64 = checks.iter().map(|c| c.missing_empty()).sum();
     let quarantined: i64 = checks.iter().map(|c| c.quarantined).sum();
     let gaps: usize = checks
         .iter()
         .map(|c| c.gaps.iter().filter(|g| g.state == GapState::Open).count())
         .sum();
     let mut s = format!(
-        "{complete} of {} {what} complete: {} of {} {unit} ({}), {} missing in {gaps} gaps",
+        "{complete} of {} {what} complete: {} of {} {unit} the exchange has ({}), {} missing in {gaps} gaps",
         checks.len(),
         thousands(rows),
         thousands(expected),
@@ -210,7 +206,7 @@ fn coverage_figure(checks: &[model::SeriesCheck], what: &str, unit: &str) -> Str
     }
     if empty > 0 {
         s.push_str(&format!(
-            ", {} confirmed empty at the exchange",
+            "; {} more empty at the source (the exchange has none)",
             thousands(empty)
         ));
     }
@@ -287,7 +283,7 @@ fn results(v: &Verification) -> Vec<CheckResult> {
             "currencies",
             "minutes",
         ) + &format!(
-            "; official hourly and daily delivery points missing: {}",
+            "; official hourly points (funding history) missing: {}",
             thousands(
                 v.index
                     .iter()

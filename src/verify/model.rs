@@ -11,8 +11,8 @@ pub struct GapLine {
     pub range: TimeRange,
     /// Grid points (minutes, hours, days) missing.
     pub points: i64,
-    /// `open` (to fetch; recorded in `backfill_gaps`) or `empty` (a gap job re-fetched it and
-    /// the exchange had nothing: accounted for, not fetched again).
+    /// `open` (to fetch; recorded in `backfill_gaps`) or `empty` (the exchange answered empty
+    /// for it, to the backfill or to a gap job: empty at the source, not fetched again).
     pub state: GapState,
 }
 
@@ -21,8 +21,7 @@ pub struct GapLine {
 pub struct SeriesCheck {
     /// Instrument, or currency for index prices.
     pub instrument: String,
-    /// What this series is (`futures`, `perpetuals`, `funding`, `index`, `index_official`,
-    /// `index_delivery`).
+    /// What this series is (`futures`, `perpetuals`, `funding`, `index`, `index_official`).
     pub series: &'static str,
     pub pipeline: Pipeline,
     /// The plan's range for it.
@@ -59,12 +58,18 @@ impl SeriesCheck {
         self.missing_open() == 0
     }
 
-    /// rows / expected, 1 when nothing is expected.
+    /// Grid points the exchange has: expected minus those empty at the source.
+    pub fn expected_at_source(&self) -> i64 {
+        self.expected - self.missing_empty()
+    }
+
+    /// rows / what the exchange has, 1 when it has nothing.
     pub fn coverage(&self) -> f64 {
-        if self.expected == 0 {
+        let expected = self.expected_at_source();
+        if expected <= 0 {
             1.0
         } else {
-            self.rows as f64 / self.expected as f64
+            self.rows as f64 / expected as f64
         }
     }
 }
@@ -192,7 +197,7 @@ pub struct Verification {
     pub futures: Vec<SeriesCheck>,
     pub perpetuals: Vec<SeriesCheck>,
     pub funding: Vec<SeriesCheck>,
-    /// Per currency: every minute, the hourly official index, the daily delivery price.
+    /// Per currency: every minute, and the hourly official index.
     pub index: Vec<SeriesCheck>,
     pub basis: Vec<BasisCheck>,
     pub storage: StorageCheck,

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use deribit_backfill::backfill::{self, BackfillOptions};
 use deribit_backfill::config::Config;
-use deribit_backfill::domain::time::parse_instant;
+use deribit_backfill::domain::time::{expiry_instant_ms, parse_instant};
 use deribit_backfill::domain::{
-    BasisPoint, IndexPrice, IndexSource, InstrumentName, JobState, Pipeline, TimeRange,
+    BasisPoint, DeliveryPriceRow, IndexPrice, IndexSource, InstrumentName, JobState, Pipeline,
+    TimeRange,
 };
 use deribit_backfill::jobs::EngineSnapshot;
 use deribit_backfill::sim::{self, IndexName, Market, SimClock, SimConfig, SimHandle, SimSettings};
@@ -202,6 +203,19 @@ pub async fn assert_matches_truth(store: &Arc<dyn Store>, market: &Market, snap:
                 for (s, e) in stored.iter().zip(&expected) {
                     assert_eq!(s, e, "index {name} differs");
                 }
+                let delivery: Vec<DeliveryPriceRow> = store
+                    .read_delivery_prices(name)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .filter(|d| range.contains(expiry_instant_ms(d.date)))
+                    .collect();
+                assert!(!delivery.is_empty(), "no delivery prices for {name}");
+                assert_eq!(
+                    delivery,
+                    expected_delivery(market, name, range),
+                    "delivery prices of {name}"
+                );
             }
             Pipeline::Basis => {
                 assert_eq!(
@@ -219,8 +233,9 @@ pub async fn assert_matches_truth(store: &Arc<dyn Store>, market: &Market, snap:
     assert!(checked_candles > 0, "the test compared no candles");
 }
 
-/// The index the pipeline should have built: the perpetual's closes, overridden by the hourly
-/// funding index, overridden by the daily delivery price.
+/// The index the pipeline should have built: one row per minute, the perpetual's close,
+/// overridden by the hourly funding index where the funding row has one. Delivery prices are
+/// never a minute of the index (they have their own table: see [`expected_delivery`]).
 pub fn expected_index(market: &Market, currency: &str, range: TimeRange) -> Vec<IndexPrice> {
     let perp = InstrumentName::perpetual(currency).to_string();
     let mut rows: BTreeMap<i64, IndexPrice> = BTreeMap::new();
@@ -235,29 +250,36 @@ pub fn expected_index(market: &Market, currency: &str, range: TimeRange) -> Vec<
         );
     }
     for f in market.funding(&perp, range) {
-        rows.insert(
-            f.ts,
-            IndexPrice {
-                ts: f.ts,
-                price: f.index_price,
-                source: IndexSource::FundingHistory,
-            },
-        );
-    }
-    let index = IndexName::parse(&format!("{}_usd", currency.to_lowercase())).unwrap();
-    for d in market.delivery_prices(index) {
-        if range.contains(d.ts) {
+        if let Some(price) = f.index_price {
             rows.insert(
-                d.ts,
+                f.ts,
                 IndexPrice {
-                    ts: d.ts,
-                    price: d.price,
-                    source: IndexSource::Delivery,
+                    ts: f.ts,
+                    price,
+                    source: IndexSource::FundingHistory,
                 },
             );
         }
     }
     rows.into_values().collect()
+}
+
+/// The delivery prices an index job over `range` stores: every date whose 08:00 UTC lies in it.
+pub fn expected_delivery(
+    market: &Market,
+    currency: &str,
+    range: TimeRange,
+) -> Vec<DeliveryPriceRow> {
+    let index = IndexName::parse(&format!("{}_usd", currency.to_lowercase())).unwrap();
+    market
+        .delivery_prices(index)
+        .into_iter()
+        .filter(|d| range.contains(d.ts))
+        .map(|d| DeliveryPriceRow {
+            date: d.date,
+            price: d.price,
+        })
+        .collect()
 }
 
 async fn assert_basis(

@@ -1,7 +1,11 @@
-//! Index prices of a currency, every row tagged with its source: the daily delivery prices
-//! (`get_delivery_prices`), the hourly index from the perpetual's funding history, and the
-//! perpetual's 1-minute close as a proxy. An official price wins over the proxy at the same
-//! timestamp (the store keeps the higher-priority source).
+//! Index prices of a currency: one row per minute, tagged with its source. The hourly
+//! `index_price` of the perpetual's funding history is the official point where it exists;
+//! every other minute is the perpetual's 1-minute close, a proxy (the store keeps the
+//! higher-priority source at a minute).
+//!
+//! The daily delivery prices (`get_delivery_prices`) are fetched too, into a table of their own
+//! (`delivery_prices`): a delivery price is the 07:30–08:00 UTC average, not the index at any
+//! minute, so it never takes the place of one (deribit-api.md §8.8).
 
 use std::collections::BTreeMap;
 
@@ -9,7 +13,9 @@ use chrono::NaiveDate;
 
 use super::{Job, WorkerCtx, exit_for};
 use crate::domain::time::{DAY_MS, MINUTE_MS, expiry_instant_ms};
-use crate::domain::{IndexPrice, IndexSource, InstrumentName, Pipeline};
+use crate::domain::{
+    DeliveryPriceRow, IndexPrice, IndexSource, InstrumentName, Pipeline, TimeRange,
+};
 use crate::jobs::lifecycle::WorkerExit;
 
 /// Minutes derived per committed step.
@@ -56,10 +62,9 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
                 reached_old_end = true;
             }
             if ts >= from && ts < range.end && d.delivery_price > 0.0 {
-                delivery.push(IndexPrice {
-                    ts,
+                delivery.push(DeliveryPriceRow {
+                    date,
                     price: d.delivery_price,
-                    source: IndexSource::Delivery,
                 });
             }
         }
@@ -68,11 +73,19 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             break;
         }
     }
-    delivery.sort_by_key(|p| p.ts);
-    let next = job.next(ctx, from, 0, requests, retries);
+    delivery.sort_by_key(|p| p.date);
     let (cur, rows) = (&currency, &delivery);
+    let written = match job
+        .with_database(ctx, || ctx.sink.write_delivery(cur, rows))
+        .await
+    {
+        Ok(w) => w,
+        Err(exit) => return exit,
+    };
+    // The delivery table has no checkpoint of its own: the step's checkpoint follows it.
+    let next = job.next(ctx, from, 0, requests, retries);
     let step = job.commit(ctx, next, 0, |cp| async move {
-        ctx.sink.write_index(cur, rows, &cp).await
+        ctx.sink.save_checkpoint(&cp).await.map(|()| written)
     });
     if let Err(exit) = step.await {
         return exit;
@@ -105,6 +118,22 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
             Ok(c) => c,
             Err(exit) => return exit,
         };
+        // A funding row without an index price: no official point at that hour, at the source.
+        let no_official: Vec<TimeRange> = funding
+            .iter()
+            .filter(|f| f.index_price.is_none())
+            .map(|f| TimeRange {
+                start: f.ts,
+                end: f.ts + MINUTE_MS,
+            })
+            .collect();
+        let (cur, ranges) = (&currency, &no_official);
+        let recorded = job
+            .with_database(ctx, || ctx.sink.record_empty(Pipeline::Index, cur, ranges))
+            .await;
+        if let Err(exit) = recorded {
+            return exit;
+        }
         let mut best: BTreeMap<i64, IndexPrice> = BTreeMap::new();
         let rows = closes
             .iter()
@@ -113,10 +142,12 @@ pub async fn run(ctx: &WorkerCtx, job: &mut Job<'_>) -> WorkerExit {
                 price: c.close,
                 source: IndexSource::PerpetualClose,
             })
-            .chain(funding.iter().map(|f| IndexPrice {
-                ts: f.ts,
-                price: f.index_price,
-                source: IndexSource::FundingHistory,
+            .chain(funding.iter().filter_map(|f| {
+                Some(IndexPrice {
+                    ts: f.ts,
+                    price: f.index_price?,
+                    source: IndexSource::FundingHistory,
+                })
             }));
         for row in rows {
             let keep = best

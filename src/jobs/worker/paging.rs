@@ -5,6 +5,7 @@
 
 use std::future::Future;
 
+use crate::domain::TimeRange;
 use crate::exchange::{FetchError, Fetched};
 
 /// Rows with a timestamp.
@@ -82,6 +83,64 @@ where
     })
 }
 
+/// Ranges the exchange answered empty for: grid points of fetched windows that came back
+/// without a row (a funding gap, funding before its first row, a future before its first
+/// trade). Adjacent ranges of consecutive windows merge; a range still touching the latest
+/// window's end is held back, as the next window may extend it. Nothing at or after
+/// `settled_before` is reported: data that may still be published is not empty yet.
+#[derive(Debug)]
+pub struct EmptyRanges {
+    step: i64,
+    settled_before: i64,
+    pending: Vec<TimeRange>,
+}
+
+impl EmptyRanges {
+    pub fn new(step: i64, settled_before: i64) -> Self {
+        Self {
+            step,
+            settled_before,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Adds the grid points of `[first, last]` missing from `present` (timestamps, ascending).
+    pub fn add_window(&mut self, first: i64, last: i64, present: impl IntoIterator<Item = i64>) {
+        let end = (last + self.step).min(self.settled_before);
+        let mut next = first;
+        for ts in present.into_iter().chain(std::iter::once(last + self.step)) {
+            let stop = ts.min(end);
+            if stop > next {
+                self.pending.push(TimeRange {
+                    start: next,
+                    end: stop,
+                });
+            }
+            next = next.max(ts + self.step);
+            if next >= end {
+                break;
+            }
+        }
+        self.pending = crate::domain::gap::merge_ranges(std::mem::take(&mut self.pending));
+    }
+
+    /// The ranges that can no longer grow: all of them but one ending at `window_end`.
+    pub fn take_settled(&mut self, window_end: i64) -> Vec<TimeRange> {
+        let keep = self.pending.last().filter(|r| r.end >= window_end).copied();
+        let mut out = std::mem::take(&mut self.pending);
+        if let Some(k) = keep {
+            out.pop();
+            self.pending.push(k);
+        }
+        out
+    }
+
+    /// Everything left (at the end of a job).
+    pub fn take_all(&mut self) -> Vec<TimeRange> {
+        std::mem::take(&mut self.pending)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +168,30 @@ mod tests {
             };
             std::future::ready(Ok(Fetched { value, retries: 0 }))
         }
+    }
+
+    fn r(start: i64, end: i64) -> TimeRange {
+        TimeRange { start, end }
+    }
+
+    #[test]
+    fn empty_ranges_merge_across_windows_and_stop_before_unsettled_data() {
+        let mut e = EmptyRanges::new(10, 1_000);
+        // Window [0, 90]: rows at 30..=50 only.
+        e.add_window(0, 90, [30, 40, 50]);
+        assert_eq!(e.take_settled(100), vec![r(0, 30)], "60..100 may continue");
+        // Window [100, 190]: nothing at all.
+        e.add_window(100, 190, []);
+        assert_eq!(e.take_settled(200), vec![]);
+        // Window [200, 290]: rows from 250.
+        e.add_window(200, 290, [250, 260, 270, 280, 290]);
+        assert_eq!(e.take_settled(300), vec![r(60, 250)]);
+        // A window past the settled horizon reports nothing after it.
+        e.add_window(900, 1_090, [950]);
+        assert_eq!(e.take_all(), vec![r(900, 950), r(960, 1_000)]);
+        let mut e = EmptyRanges::new(10, 1_000);
+        e.add_window(0, 90, (0..=90).step_by(10));
+        assert_eq!(e.take_all(), vec![]);
     }
 
     #[tokio::test]

@@ -51,8 +51,14 @@ pub(crate) fn row(
         buf.extend_from_slice(&pg_days(d).to_be_bytes());
     }
     for col in &batch.cols {
-        buf.extend_from_slice(&8i32.to_be_bytes());
-        buf.extend_from_slice(&col[i].to_be_bytes());
+        match col[i] {
+            Some(v) => {
+                buf.extend_from_slice(&8i32.to_be_bytes());
+                buf.extend_from_slice(&v.to_be_bytes());
+            }
+            // NULL: length -1, no value.
+            None => buf.extend_from_slice(&(-1i32).to_be_bytes()),
+        }
     }
 }
 
@@ -65,7 +71,7 @@ mod tests {
         let batch = SeriesBatch {
             received: 1,
             ts: vec![PG_EPOCH_MS + 1],
-            cols: vec![vec![1.5]],
+            cols: vec![vec![Some(1.5)], vec![None]],
         };
         let mut buf = Vec::new();
         row(
@@ -75,10 +81,11 @@ mod tests {
             &batch,
             0,
         );
-        let mut want = vec![0, 4, 0, 0, 0, 2, b'A', b'B', 0, 0, 0, 8];
+        let mut want = vec![0, 5, 0, 0, 0, 2, b'A', b'B', 0, 0, 0, 8];
         want.extend_from_slice(&1000i64.to_be_bytes());
         want.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 8]);
         want.extend_from_slice(&1.5f64.to_be_bytes());
+        want.extend_from_slice(&(-1i32).to_be_bytes());
         assert_eq!(buf, want);
         let mut h = header();
         trailer(&mut h);

@@ -7,16 +7,16 @@ use sqlx::migrate::Migrator;
 use sqlx::sqlite::SqlitePool;
 
 use crate::domain::{
-    BasisPoint, Candle, Checkpoint, DataStatus, FundingRate, Gap, GapScope, Heartbeat, IndexPrice,
-    InstrumentRecord, JobKey, Pipeline, TimeRange,
+    BasisPoint, Candle, Checkpoint, DataStatus, DeliveryPriceRow, FundingRate, Gap, GapScope,
+    Heartbeat, IndexPrice, InstrumentRecord, JobKey, Pipeline, TimeRange, UnreadableRow,
 };
 use crate::store::audit::{BasisAudit, CandleQuality, QuarantinedCandle, SeriesAudit, SeriesQuery};
 use crate::store::basis_common::expiry_date;
 use crate::store::batch;
 use crate::store::error::StoreError;
 use crate::store::types::{
-    BasisRefresh, CandleTable, Coverage, DataTable, DiskSpace, MigrationReport, TableStats,
-    WriteActivity, WriteStats,
+    BasisRefresh, CandleTable, Coverage, DataTable, DiskSpace, MigrationReport, QuarantinedFunding,
+    TableStats, WriteActivity, WriteStats,
 };
 use crate::store::url::{Backend, DatabaseUrl};
 use crate::store::{Store, check_key};
@@ -24,6 +24,7 @@ use crate::store::{Store, check_key};
 mod audit;
 mod basis;
 pub(crate) mod connect;
+mod extras;
 mod gaps;
 mod heartbeats;
 mod instruments;
@@ -190,6 +191,36 @@ impl Store for SqliteStore {
         let batch = batch::funding(instrument, rows)?;
         let mut conn = self.writer().await?;
         series::upsert(&mut conn, &FUNDING, instrument, None, &batch, checkpoint).await
+    }
+
+    async fn quarantine_funding(
+        &self,
+        instrument: &str,
+        rows: &[UnreadableRow],
+        now_ms: i64,
+    ) -> Result<u64, StoreError> {
+        check_key(instrument)?;
+        extras::quarantine_funding(&self.write, instrument, rows, now_ms).await
+    }
+
+    async fn quarantined_funding(&self) -> Result<Vec<QuarantinedFunding>, StoreError> {
+        extras::quarantined_funding(&self.read).await
+    }
+
+    async fn upsert_delivery_prices(
+        &self,
+        currency: &str,
+        rows: &[DeliveryPriceRow],
+    ) -> Result<WriteStats, StoreError> {
+        check_key(currency)?;
+        extras::upsert_delivery(&self.write, currency, rows).await
+    }
+
+    async fn read_delivery_prices(
+        &self,
+        currency: &str,
+    ) -> Result<Vec<DeliveryPriceRow>, StoreError> {
+        extras::read_delivery(&self.read, currency).await
     }
 
     #[tracing::instrument(level = "debug", skip(self, rows, checkpoint), fields(rows = rows.len()))]

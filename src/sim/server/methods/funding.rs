@@ -9,13 +9,15 @@ use crate::sim::server::error::RpcError;
 use crate::sim::server::json;
 use crate::sim::server::params::Params;
 
+/// A row as the exchange sends it: every number may be `null` (the first row's
+/// `prev_index_price`); the `unreadable_share` fault sends `index_price` as a string.
 #[derive(Serialize)]
 struct Row {
     timestamp: i64,
-    index_price: f64,
-    prev_index_price: f64,
-    interest_8h: f64,
-    interest_1h: f64,
+    index_price: serde_json::Value,
+    prev_index_price: Option<f64>,
+    interest_8h: Option<f64>,
+    interest_1h: Option<f64>,
 }
 
 fn window(p: &Params) -> Result<(String, i64, i64), RpcError> {
@@ -33,11 +35,15 @@ pub fn get_funding_rate_history(ctx: &Ctx, p: &Params, out: &mut Vec<u8>) -> Res
         .market
         .funding_history(&name, start, end, cap, ctx.now_ms)
         .map_err(|_| RpcError::instrument_not_found())?;
+    let spec = ctx.market.lookup(&name, ctx.now_ms);
     let rows: Vec<Row> = rows
         .iter()
         .map(|r| Row {
             timestamp: r.ts,
-            index_price: r.index_price,
+            index_price: match &spec {
+                Some(s) if ctx.market.is_funding_unreadable(s, r.ts) => "unreadable".into(),
+                _ => r.index_price.into(),
+            },
             prev_index_price: r.prev_index_price,
             interest_8h: r.interest_8h,
             interest_1h: r.interest_1h,
@@ -60,8 +66,8 @@ pub fn get_funding_rate_value(ctx: &Ctx, p: &Params, out: &mut Vec<u8>) -> Resul
 #[derive(Serialize)]
 struct ChartPoint {
     timestamp: i64,
-    index_price: f64,
-    interest_8h: f64,
+    index_price: Option<f64>,
+    interest_8h: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -96,7 +102,7 @@ pub fn get_funding_chart_data(ctx: &Ctx, p: &Params, out: &mut Vec<u8>) -> Resul
         } else {
             0.0
         },
-        interest_8h: rows.last().map_or(0.0, |r| r.interest_8h),
+        interest_8h: rows.last().and_then(|r| r.interest_8h).unwrap_or(0.0),
         data: rows
             .iter()
             .map(|r| ChartPoint {

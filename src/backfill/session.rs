@@ -93,6 +93,7 @@ pub fn client(config: &Config) -> Result<DeribitClient> {
     let limiter = Arc::new(RateLimiter::new(&config.rate_limit));
     let cfg = ClientConfig {
         base_url: config.exchange_url.clone(),
+        history_url: Some(config.exchange.history_url.clone()),
         timeout: Duration::from_secs(b.request_timeout_seconds),
         retry: RetryPolicy {
             max_retries: b.max_retries,
@@ -283,11 +284,7 @@ pub async fn prepare_gaps(
     Ok(Prepared {
         plan: Plan { jobs },
         checkpoints: HashMap::new(),
-        discovered: Discovered {
-            instruments: Vec::new(),
-            from_api: 0,
-            requests: 0,
-        },
+        discovered: Discovered::default(),
         exchange_now,
     })
 }

@@ -45,7 +45,11 @@ pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
     let range = parse_range(&args.start, args.end.as_deref(), now)?;
     let currencies = parse_currencies(&args.currencies)?;
     let (list, from_api, expired) = if args.calendar_only {
-        (unite(&[], &currencies, &range), 0, "not asked (--calendar-only)".to_string())
+        (
+            unite(&[], &currencies, &range),
+            0,
+            "not asked (--calendar-only)".to_string(),
+        )
     } else {
         let client = crate::backfill::client(config)?;
         let stop = tokio_util::sync::CancellationToken::new();
@@ -54,14 +58,13 @@ pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
             .await
             .map_err(|e| color_eyre::eyre::eyre!("cannot list the exchange's instruments: {e}"))?;
         let expired = match &found.expired_source {
-            crate::jobs::ExpiredSource::History => format!(
-                "the history host ({} rows)",
-                found.from_history
-            ),
+            crate::jobs::ExpiredSource::History => {
+                format!("the history host ({} rows)", found.from_history)
+            }
             crate::jobs::ExpiredSource::MainHost => "the main host (recent ones only)".into(),
-            crate::jobs::ExpiredSource::Fallback(why) => format!(
-                "the main host (recent ones only): the history host failed ({why})"
-            ),
+            crate::jobs::ExpiredSource::Fallback(why) => {
+                format!("the main host (recent ones only): the history host failed ({why})")
+            }
         };
         (found.instruments, found.from_api, expired)
     };

@@ -109,7 +109,9 @@ fn expired_from(source: &crate::jobs::ExpiredSource) -> String {
         crate::jobs::ExpiredSource::History => "the history host".into(),
         crate::jobs::ExpiredSource::MainHost => "the main host (recent ones only)".into(),
         crate::jobs::ExpiredSource::Fallback(why) => {
-            format!("the main host (recent ones only) and the calendar: the history host failed ({why})")
+            format!(
+                "the main host (recent ones only) and the calendar: the history host failed ({why})"
+            )
         }
     }
 }

@@ -301,7 +301,8 @@ impl Discovery {
     /// Union of two discoveries of the same instrument. The main host wins over the history
     /// host when both list it (it is the one that knows the active instruments).
     pub fn merge(self, other: Discovery) -> Discovery {
-        let main = matches!(self, Self::Api | Self::Both) || matches!(other, Self::Api | Self::Both);
+        let main =
+            matches!(self, Self::Api | Self::Both) || matches!(other, Self::Api | Self::Both);
         let history = matches!(self, Self::History | Self::HistoryCalendar)
             || matches!(other, Self::History | Self::HistoryCalendar);
         let calendar = self.predicted() || other.predicted();

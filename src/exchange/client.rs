@@ -564,12 +564,17 @@ mod tests {
 
     #[test]
     fn html_from_a_proxy_is_transient() {
-        let html = "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>";
+        let html =
+            "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>";
         assert_eq!(class(400, html), ErrorClass::Transient);
         assert_eq!(class(502, html), ErrorClass::Transient);
         assert_eq!(class(200, html), ErrorClass::Transient);
         assert_eq!(class(429, html), ErrorClass::RateLimited);
-        assert_eq!(class(404, html), ErrorClass::Fatal, "a wrong URL does not heal");
+        assert_eq!(
+            class(404, html),
+            ErrorClass::Fatal,
+            "a wrong URL does not heal"
+        );
     }
 
     #[test]

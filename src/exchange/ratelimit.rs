@@ -338,7 +338,10 @@ mod tests {
     async fn a_start_does_not_assume_a_full_pool() {
         let limiter = RateLimiter::new(&fast_config());
         let left = limiter.snapshot().credits_left;
-        assert!(left < 500.0, "less than one request's credits at start: {left}");
+        assert!(
+            left < 500.0,
+            "less than one request's credits at start: {left}"
+        );
         let start = Instant::now();
         // Empty at start: 9 requests at ~98/s take about 90 ms instead of passing at once.
         for _ in 0..9 {

@@ -16,9 +16,7 @@ pub fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Er
     }
     match n.as_f64() {
         Some(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(Some(f as i64)),
-        _ => Err(serde::de::Error::custom(format!(
-            "{n} is not an integer"
-        ))),
+        _ => Err(serde::de::Error::custom(format!("{n} is not an integer"))),
     }
 }
 

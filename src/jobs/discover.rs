@@ -301,8 +301,18 @@ mod tests {
     #[test]
     fn a_linear_row_is_never_the_inverse_perpetual() {
         // A listing that mixes them, and a linear row under an inverse-looking name.
-        let inverse = api_row("BTC-PERPETUAL", "perpetual", 1_534_242_287_000, 32_503_708_800_000);
-        let mut linear = api_row("BTC_USDC-PERPETUAL", "perpetual", 1_646_824_342_000, 32_503_708_800_000);
+        let inverse = api_row(
+            "BTC-PERPETUAL",
+            "perpetual",
+            1_534_242_287_000,
+            32_503_708_800_000,
+        );
+        let mut linear = api_row(
+            "BTC_USDC-PERPETUAL",
+            "perpetual",
+            1_646_824_342_000,
+            32_503_708_800_000,
+        );
         linear.instrument_type = Some("linear".into());
         let mut impostor = inverse.clone();
         impostor.instrument_type = Some("linear".into());
@@ -318,7 +328,10 @@ mod tests {
         )
         .unwrap();
         let all = unite(&rows, &["BTC".to_string()], &range);
-        let perp = all.iter().find(|r| r.instrument == "BTC-PERPETUAL").unwrap();
+        let perp = all
+            .iter()
+            .find(|r| r.instrument == "BTC-PERPETUAL")
+            .unwrap();
         assert_eq!(perp.creation_ts, Some(1_534_242_287_000));
         // The plan's inverse perpetual (index proxy, basis reference) is BTC-PERPETUAL.
         let req = crate::jobs::PlanRequest {
@@ -351,6 +364,9 @@ mod tests {
         let all = unite(&[rec], &["BTC".to_string()], &range);
         let w = all.iter().find(|r| r.instrument == "BTC-6DEC24").unwrap();
         assert_eq!(w.discovered_from, Discovery::HistoryCalendar);
-        assert_eq!(w.creation_ts, Some(parse_instant("2024-11-14T08:00:00Z").unwrap()));
+        assert_eq!(
+            w.creation_ts,
+            Some(parse_instant("2024-11-14T08:00:00Z").unwrap())
+        );
     }
 }

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::filter::InstrumentFilter;
-use crate::domain::range::{MAX_CANDLES_PER_REQUEST, MAX_FUNDING_ROWS_PER_REQUEST};
 use crate::domain::calendar::{CalendarExpiry, cycle_of};
+use crate::domain::range::{MAX_CANDLES_PER_REQUEST, MAX_FUNDING_ROWS_PER_REQUEST};
 use crate::domain::time::{HOUR_MS, MINUTE_MS, ceil_to, date_of, floor_to};
 use crate::domain::{
     DataStatus, Discovery, InstrumentKind, InstrumentName, InstrumentRecord, JobKey, Pipeline,

@@ -133,7 +133,10 @@ pub async fn expected(
             continue;
         }
         let (start, how) = match (data_start.get(name), first.get(name)) {
-            (Some(&d), _) => (d, "the first candle the exchange returned when the job searched"),
+            (Some(&d), _) => (
+                d,
+                "the first candle the exchange returned when the job searched",
+            ),
             (None, Some(&f)) => (
                 f,
                 "the first stored candle (no search recorded: a backfill from before issue 12)",

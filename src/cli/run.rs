@@ -107,7 +107,9 @@ fn print_plan(prepared: &Prepared, config: &Config, postgres: bool, json: bool) 
 fn expired_from(source: &crate::jobs::ExpiredSource) -> String {
     match source {
         crate::jobs::ExpiredSource::History => "the history host".into(),
-        crate::jobs::ExpiredSource::MainHost => "the main host (recent ones only)".into(),
+        crate::jobs::ExpiredSource::MainHost => {
+            "the main host (recent ones only) and the calendar: no history host (pass --history-url)".into()
+        }
         crate::jobs::ExpiredSource::Fallback(why) => {
             format!(
                 "the main host (recent ones only) and the calendar: the history host failed ({why})"

@@ -160,6 +160,9 @@ pub async fn discover(
     let mut expired_source = if history.is_some() {
         ExpiredSource::History
     } else {
+        tracing::info!(
+            "no history host: expired futures come from the main host's recent list and the expiry calendar (pass --history-url)"
+        );
         ExpiredSource::MainHost
     };
     for currency in currencies {

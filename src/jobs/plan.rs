@@ -207,7 +207,7 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
             let (minutes, search) = if start_estimated {
                 let typical = r
                     .expiration_ts
-                    .map(|e| date_of(e))
+                    .map(date_of)
                     .and_then(|d| cycle_of(d).map(|cycle| CalendarExpiry { date: d, cycle }))
                     .and_then(|c| c.typical_life().intersect(&range))
                     .map(|t| t.minutes())
@@ -292,10 +292,17 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                         .is_ok_and(|n| n.is_inverse() && n.base == *currency)
                 })
                 .collect();
+            // A calendar-only future's range is its search range: count what it is expected to hold.
             let overlap: i64 = futures
                 .iter()
-                .filter_map(|j| j.range.intersect(&perp_range))
-                .map(|r| r.minutes())
+                .filter_map(|j| {
+                    let m = j.range.intersect(&perp_range)?.minutes();
+                    Some(if j.start_estimated {
+                        m.min(j.expected_rows)
+                    } else {
+                        m
+                    })
+                })
                 .sum();
             let mut depends_on: Vec<JobKey> = futures.iter().map(|j| j.key.clone()).collect();
             if wants(Pipeline::Perpetuals) {
@@ -509,5 +516,53 @@ mod tests {
         );
         assert!((s.seconds_at_budget - s.expected_requests as f64 / 19.6).abs() < 1e-9);
         assert!(s.disk_bytes_estimate > 0.0);
+    }
+
+    #[test]
+    fn calendar_only_futures_cost_one_search_request() {
+        let mut cal = rec(
+            "BTC-13DEC24",
+            "2023-11-09T08:00:00Z",
+            Some("2024-12-13T08:00:00Z"),
+        );
+        cal.discovered_from = Discovery::Calendar;
+        let mut r = req(&[Pipeline::Futures, Pipeline::Perpetuals, Pipeline::Basis]);
+        r.start = None;
+        r.end = Some(parse_instant("2024-12-14").unwrap());
+        let mut all = universe();
+        all.push(cal);
+        let p = plan(&all, &r);
+        let j = p
+            .jobs
+            .iter()
+            .find(|j| j.key.instrument == "BTC-13DEC24")
+            .unwrap();
+        assert!(j.start_estimated);
+        // Searched over the whole range, expected to hold its typical life (two weeks).
+        assert_eq!(
+            j.range.start,
+            parse_instant("2023-11-09T08:00:00Z").unwrap()
+        );
+        assert_eq!(j.expected_rows, 14 * 1440);
+        assert_eq!(
+            j.expected_requests,
+            5 + 1,
+            "minute pages plus one daily request"
+        );
+        let s = p.summary(19.6, false);
+        assert_eq!(s.first_candle_searches, 1);
+        // The basis expects the future's typical life, not its search range.
+        let basis = p
+            .jobs
+            .iter()
+            .find(|j| j.key == JobKey::new(Pipeline::Basis, "BTC"))
+            .unwrap();
+        let listed: i64 = p
+            .jobs
+            .iter()
+            .filter(|j| j.key.pipeline == Pipeline::Futures && j.key.instrument.starts_with("BTC"))
+            .map(|j| j.expected_rows)
+            .sum();
+        assert_eq!(basis.expected_rows, listed);
     }
 }

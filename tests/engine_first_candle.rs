@@ -293,3 +293,53 @@ async fn sqlite_lost_leading_window_is_caught_and_fixed() {
 async fn postgres_lost_leading_window_is_caught_and_fixed() {
     lost_leading_window_is_caught_and_fixed(VBackend::Postgres).await;
 }
+
+async fn truncated_errors_are_retried_not_settled(backend: Backend) {
+    let Some((url, _dir)) = fresh_database(backend, "truncated_errors").await else {
+        return;
+    };
+    // Only truncated bodies: the -32602 of a name the exchange never had is cut short too.
+    let mut settings = long_leads();
+    settings.faults.truncate_probability = 0.6;
+    settings.faults.seed = Some(3);
+    let sim = spawn_sim(settings).await;
+    let market = sim.market().clone();
+    let never = market
+        .nonexistent_expiries(deribit_backfill::sim::Coin::Btc)
+        .into_iter()
+        .map(|(d, _)| deribit_backfill::domain::InstrumentName::future("BTC", d).to_string())
+        .find(|n| n.ends_with("23") || n.ends_with("24"))
+        .expect("a skipped expiry in 2023-24");
+    let mut config = config_for(&sim, &url);
+    config.backfill.max_retries = 30;
+    let store = open(&url).await;
+    let mut opts = futures_only(&[WEEKLY, &never], "2023-01-01", "2024-02-01");
+    opts.parallel = 1;
+    let snap = run_backfill(&store, &config, &opts).await;
+    assert!(sim.stats().truncated > 0);
+    let job = |n: &str| snap.jobs.iter().find(|j| j.key.instrument == n).unwrap();
+    // Only the complete error settles the name as unavailable, after retries of the cut ones.
+    let j = job(&never);
+    assert_eq!(j.state, JobState::Unavailable, "{:?}", j.last_error);
+    assert!(j.retries > 0, "its answers were cut short and retried");
+    let j = job(WEEKLY);
+    assert_eq!(j.state, JobState::Done, "{:?}", j.last_error);
+    let spec = market.lookup(WEEKLY, support::now_ms()).unwrap();
+    let life = TimeRange::new(spec.first_minute_ms(), spec.expiration_timestamp).unwrap();
+    let stored = store
+        .read_candles(CandleTable::Futures, WEEKLY, life)
+        .await
+        .unwrap();
+    assert_eq!(stored, market.candles(WEEKLY, life));
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_truncated_errors_are_retried_not_settled() {
+    truncated_errors_are_retried_not_settled(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_truncated_errors_are_retried_not_settled() {
+    truncated_errors_are_retried_not_settled(Backend::Postgres).await;
+}

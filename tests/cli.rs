@@ -294,6 +294,23 @@ async fn dry_run_writes_nothing_and_json_progress_is_json() {
     sim.shutdown().await;
 }
 
+/// Rows in `backfill_progress` of a SQLite file another process writes (0 until it exists).
+async fn checkpoints_stored(path: &Path) -> i64 {
+    if !path.exists() {
+        return 0;
+    }
+    let Ok(pool) = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display())).await
+    else {
+        return 0;
+    };
+    let n = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM backfill_progress")
+        .fetch_one(&pool)
+        .await
+        .unwrap_or(0);
+    pool.close().await;
+    n
+}
+
 async fn stops_cleanly_on(signal: &str) {
     let mut settings = unlimited();
     settings.faults.latency_ms = 40;
@@ -322,11 +339,24 @@ async fn stops_cleanly_on(signal: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(2_500)).await;
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "the run ended too early for the test"
-    );
+    // Signal once the jobs run (a checkpoint is stored): discovery waits for credits first,
+    // as the client starts with an empty pool.
+    let path = dir.path().join("sig.db");
+    let started = Instant::now();
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended too early for the test"
+        );
+        if checkpoints_stored(&path).await > 0 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no checkpoint after 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let sent = Command::new("kill")
         .args([&format!("-{signal}"), &child.id().to_string()])
         .status()

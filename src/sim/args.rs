@@ -35,7 +35,8 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 /// max_non_default_leverage; no rfq); whole numbers are written as integers
 /// ("contract_size":10, a zero volume as 0) and some in exponent notation
 /// (block_trade_min_trade_amount 2.0E+5, taker_commission 5.0E-4, whole candle costs such as
-/// 6.25E+3); every error is HTTP 400 with a JSON-RPC body and no Retry-After;
+/// 6.25E+3); every error is HTTP 400 with a JSON-RPC body and no Retry-After (10028:
+/// --rl-status);
 /// WebSocket-only methods (public/set_heartbeat, public/subscribe, ...) answer 10030
 /// must_be_websocket_request.
 #[derive(Debug, Clone, clap::Args)]

@@ -138,6 +138,7 @@ async fn rate_budget() {
     let client = deribit_backfill::exchange::DeribitClient::new(
         &deribit_backfill::exchange::ClientConfig {
             base_url: sim.base_url(),
+            history_url: None,
             timeout: Duration::from_secs(10),
             retry: Default::default(),
         },

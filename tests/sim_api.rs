@@ -123,10 +123,8 @@ async fn chart_data_shape_matches_the_real_capture() {
     assert_eq!(r["ticks"], json!([end - 2 * MIN, end - MIN, end]));
     for k in ["volume", "open", "low", "high", "cost", "close"] {
         for x in r[k].as_array().unwrap() {
-            assert!(
-                x.is_f64(),
-                "{k} values are floats like 63464.5 and 6250.0: {x}"
-            );
+            // Floats like 63464.5, integers like 0, exponents like 6.25E+3 (§8.4).
+            assert!(x.is_number(), "{k} values are numbers: {x}");
         }
     }
     for t in r["ticks"].as_array().unwrap() {
@@ -210,15 +208,21 @@ async fn errors_are_http_400_with_the_real_bodies() {
     );
 }
 
-const INSTRUMENT_FIELDS: [&str; 27] = [
+const INSTRUMENT_FIELDS: [&str; 33] = [
     "tick_size",
     "tick_size_steps",
     "taker_commission",
     "state",
     "settlement_period",
     "settlement_currency",
-    "rfq",
     "quote_currency",
+    "max_non_default_leverage",
+    "product_group",
+    "underlying_type",
+    "lot_size",
+    "index_id",
+    "base_currency_uuid",
+    "quote_currency_uuid",
     "price_index",
     "min_trade_amount",
     "max_liquidation_commission",
@@ -278,7 +282,10 @@ fn assert_instrument_types(o: &Value) {
     ] {
         assert!(o[k].is_string(), "{k} is a string: {o}");
     }
-    assert!(o["is_active"].is_boolean() && o["rfq"].is_boolean());
+    assert!(
+        o["is_active"].is_boolean() && o.get("rfq").is_none(),
+        "2026 rows have no rfq"
+    );
     assert!(o["tick_size_steps"].is_array());
 }
 
@@ -734,4 +741,89 @@ async fn speed_makes_simulated_time_run_faster() {
     // New candles appear as simulated time passes (a minute is about 17 ms of wall time).
     let c1 = last_tick(&chart(&h, "BTC-PERPETUAL", start - HOUR, start + 10 * HOUR, "1").await);
     assert!(c1 >= c0 + 15 * MIN, "{c0} -> {c1}");
+}
+
+#[tokio::test]
+async fn numbers_as_the_exchange_writes_them() {
+    let h = spawn().await;
+    let a = get(&h, "get_instruments", &[("currency", "BTC")]).await;
+    // Whole numbers as integers, some in exponent notation (deribit-api.md §8.4).
+    assert!(a.text.contains("\"contract_size\":10,"), "{}", a.text);
+    assert!(
+        a.text.contains("\"block_trade_min_trade_amount\":2.0E+5"),
+        "{}",
+        a.text
+    );
+    assert!(a.text.contains("\"taker_commission\":5.0E-4"), "{}", a.text);
+    let list = a.result().as_array().unwrap();
+    let p = list
+        .iter()
+        .find(|o| o["instrument_name"] == "BTC-PERPETUAL")
+        .unwrap();
+    assert!(p["contract_size"].is_i64());
+    assert_eq!(p["block_trade_min_trade_amount"], 200_000.0);
+    // Dated BTC futures of 2023 on have tick 2.5; the perpetual 0.5.
+    assert_eq!(p["tick_size"], 0.5);
+    for f in list
+        .iter()
+        .filter(|o| o["settlement_period"] != "perpetual")
+    {
+        assert_eq!(f["tick_size"], 2.5, "{f}");
+    }
+}
+
+#[tokio::test]
+async fn websocket_only_methods_answer_10030_over_http() {
+    let h = spawn().await;
+    for m in ["set_heartbeat", "subscribe"] {
+        let a = get(&h, m, &[]).await;
+        assert_eq!(a.status, 400, "{m}");
+        let v: Value = serde_json::from_str(&a.text).unwrap();
+        assert_eq!(v["error"]["code"], 10030, "{m}: {}", a.text);
+        assert_eq!(v["error"]["message"], "must_be_websocket_request");
+    }
+}
+
+#[tokio::test]
+async fn the_history_path_lists_every_expired_future() {
+    let h = spawn().await;
+    let q = [("currency", "BTC"), ("kind", "future"), ("expired", "true")];
+    let main = get(&h, "get_instruments", &q).await;
+    let r = client()
+        .get(format!(
+            "{}/history/api/v2/public/get_instruments?currency=BTC&kind=future&expired=true",
+            h.base_url()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let hist: Value = r.json().await.unwrap();
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["instrument_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (recent, all) = (names(main.result()), names(&hist["result"]));
+    assert!(!recent.is_empty());
+    assert!(
+        recent.iter().all(|n| all.contains(n)),
+        "the recent ones too"
+    );
+    assert!(
+        all.len() > 10 * recent.len(),
+        "{} expired on the history host, {} on the main one",
+        all.len(),
+        recent.len()
+    );
+    assert!(
+        all.iter().any(|n| n == "BTC-28SEP18"),
+        "back to the first quarterly"
+    );
+    for o in hist["result"].as_array().unwrap() {
+        assert_eq!(o["state"], "closed");
+        assert!(o["expiration_timestamp"].as_i64().unwrap() <= now_ms());
+    }
 }

@@ -88,12 +88,23 @@ impl BackfillOptions {
     }
 }
 
+/// The history host to ask for expired futures. history.deribit.com serves the real
+/// exchange's history: with another `--exchange-url` (a simulator, testnet) and no
+/// `--history-url` of its own, there is none (the main host's list and the calendar stand in).
+pub fn history_url(config: &Config) -> Option<String> {
+    use crate::config::{DEFAULT_EXCHANGE_URL, DEFAULT_HISTORY_URL};
+    let real = config.exchange_url.trim_end_matches('/') == DEFAULT_EXCHANGE_URL;
+    (real || config.exchange.history_url != DEFAULT_HISTORY_URL)
+        .then(|| config.exchange.history_url.clone())
+}
+
 /// Builds the exchange client with the configured rate budget and retry policy.
 pub fn client(config: &Config) -> Result<DeribitClient> {
     let b = &config.backfill;
     let limiter = Arc::new(RateLimiter::new(&config.rate_limit));
     let cfg = ClientConfig {
         base_url: config.exchange_url.clone(),
+        history_url: history_url(config),
         timeout: Duration::from_secs(b.request_timeout_seconds),
         retry: RetryPolicy {
             max_retries: b.max_retries,
@@ -284,11 +295,7 @@ pub async fn prepare_gaps(
     Ok(Prepared {
         plan: Plan { jobs },
         checkpoints: HashMap::new(),
-        discovered: Discovered {
-            instruments: Vec::new(),
-            from_api: 0,
-            requests: 0,
-        },
+        discovered: Discovered::default(),
         exchange_now,
     })
 }

@@ -190,6 +190,10 @@ pub struct BackfillArgs {
     /// Exchange base URL (or a `deribit-backfill sim`) [default: https://www.deribit.com]
     #[arg(long, env = "DERIBIT_EXCHANGE_URL", value_name = "URL")]
     pub exchange_url: Option<String>,
+    /// Host that lists every expired future (same API); when it fails, the main host's list
+    /// and the expiry calendar stand in [default: exchange.history_url, https://history.deribit.com]
+    #[arg(long, env = "DERIBIT_HISTORY_URL", value_name = "URL")]
+    pub history_url: Option<String>,
     /// Pipelines, comma-separated: futures, perpetuals, funding, index, basis [default: all]
     #[arg(long, value_delimiter = ',', value_name = "LIST")]
     pub pipelines: Vec<String>,
@@ -223,6 +227,7 @@ impl BackfillArgs {
     /// No flag was given.
     pub fn is_empty(&self) -> bool {
         self.exchange_url.is_none()
+            && self.history_url.is_none()
             && self.pipelines.is_empty()
             && self.currencies.is_empty()
             && self.instruments.is_empty()
@@ -349,6 +354,10 @@ pub struct InstrumentsArgs {
     /// Exchange base URL (or a `deribit-backfill sim`) [default: https://www.deribit.com]
     #[arg(long, env = "DERIBIT_EXCHANGE_URL", value_name = "URL")]
     pub exchange_url: Option<String>,
+    /// Host that lists every expired future (same API); when it fails, the main host's list
+    /// and the expiry calendar stand in [default: exchange.history_url, https://history.deribit.com]
+    #[arg(long, env = "DERIBIT_HISTORY_URL", value_name = "URL")]
+    pub history_url: Option<String>,
     /// Only the expiry calendar's prediction; do not ask the exchange
     #[arg(long)]
     pub calendar_only: bool,

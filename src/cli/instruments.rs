@@ -44,8 +44,12 @@ pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp_millis();
     let range = parse_range(&args.start, args.end.as_deref(), now)?;
     let currencies = parse_currencies(&args.currencies)?;
-    let (list, from_api) = if args.calendar_only {
-        (unite(&[], &currencies, &range), 0)
+    let (list, from_api, expired) = if args.calendar_only {
+        (
+            unite(&[], &currencies, &range),
+            0,
+            "not asked (--calendar-only)".to_string(),
+        )
     } else {
         let client = crate::backfill::client(config)?;
         let stop = tokio_util::sync::CancellationToken::new();
@@ -53,7 +57,16 @@ pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
         let found = discover(&client, &currencies, &range, &stop)
             .await
             .map_err(|e| color_eyre::eyre::eyre!("cannot list the exchange's instruments: {e}"))?;
-        (found.instruments, found.from_api)
+        let expired = match &found.expired_source {
+            crate::jobs::ExpiredSource::History => {
+                format!("the history host ({} rows)", found.from_history)
+            }
+            crate::jobs::ExpiredSource::MainHost => "the main host (recent ones only)".into(),
+            crate::jobs::ExpiredSource::Fallback(why) => {
+                format!("the main host (recent ones only): the history host failed ({why})")
+            }
+        };
+        (found.instruments, found.from_api, expired)
     };
     if let Some(path) = &args.export {
         let json = serde_json::to_string_pretty(&list)?;
@@ -94,6 +107,10 @@ pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
         currencies.join(","),
         range,
         from_api
+    )?;
+    writeln!(
+        out,
+        "source: api = main host, history = history host, calendar = expiry calendar only, both / history_calendar = a listing and the calendar; expired futures listed by {expired}"
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -45,6 +45,7 @@ impl GlobalArgs {
         Overrides {
             database_url: self.database_url.clone(),
             exchange_url: None,
+            history_url: None,
             log_file: self.log_file.clone(),
             no_color: self.no_color,
         }
@@ -56,6 +57,9 @@ pub fn load_config(global: &GlobalArgs, extra: Overrides) -> Result<config::Load
     let mut o = global.overrides();
     if extra.exchange_url.is_some() {
         o.exchange_url = extra.exchange_url;
+    }
+    if extra.history_url.is_some() {
+        o.history_url = extra.history_url;
     }
     Ok(config::load(global.config.as_deref(), &o)?)
 }
@@ -75,10 +79,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Instruments(a) => a.exchange_url.clone(),
         _ => None,
     };
+    let history_url = match &command {
+        Command::Run(a) => a.backfill.history_url.clone(),
+        Command::Tui(a) => a.history_url.clone(),
+        Command::Instruments(a) => a.history_url.clone(),
+        _ => None,
+    };
     let loaded = load_config(
         &cli.global,
         Overrides {
             exchange_url,
+            history_url,
             ..Overrides::default()
         },
     )?;

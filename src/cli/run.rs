@@ -57,7 +57,9 @@ fn print_plan(prepared: &Prepared, config: &Config, postgres: bool, json: bool) 
     if json {
         let v = serde_json::json!({"type": "plan", "plan": full, "remaining": left,
             "instruments_discovered": prepared.discovered.instruments.len(),
-            "instruments_from_exchange": prepared.discovered.from_api});
+            "instruments_from_exchange": prepared.discovered.from_api,
+            "instruments_from_history": prepared.discovered.from_history,
+            "expired_list_from": expired_from(&prepared.discovered.expired_source)});
         writeln!(out, "{v}")?;
         return Ok(());
     }
@@ -74,6 +76,16 @@ fn print_plan(prepared: &Prepared, config: &Config, postgres: bool, json: bool) 
         prepared.discovered.instruments.len(),
         prepared.discovered.from_api
     )?;
+    writeln!(
+        out,
+        "  expired futures listed by {}",
+        expired_from(&prepared.discovered.expired_source)
+    )?;
+    writeln!(
+        out,
+        "  first-candle search: {} extra requests (one daily-candle request per future known only from the calendar)",
+        thousands(full.first_candle_searches)
+    )?;
     for (label, s) in [("whole range", &full), ("still to do", &left)] {
         writeln!(
             out,
@@ -89,6 +101,21 @@ fn print_plan(prepared: &Prepared, config: &Config, postgres: bool, json: bool) 
     }
     writeln!(out, "dry run: nothing was written")?;
     Ok(())
+}
+
+/// Where the expired listing came from, in words.
+fn expired_from(source: &crate::jobs::ExpiredSource) -> String {
+    match source {
+        crate::jobs::ExpiredSource::History => "the history host".into(),
+        crate::jobs::ExpiredSource::MainHost => {
+            "the main host (recent ones only) and the calendar: no history host (pass --history-url)".into()
+        }
+        crate::jobs::ExpiredSource::Fallback(why) => {
+            format!(
+                "the main host (recent ones only) and the calendar: the history host failed ({why})"
+            )
+        }
+    }
 }
 
 pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {

@@ -11,6 +11,7 @@ use crate::domain::Pipeline;
 pub struct Overrides {
     pub database_url: Option<String>,
     pub exchange_url: Option<String>,
+    pub history_url: Option<String>,
     pub log_file: Option<String>,
     pub no_color: bool,
 }
@@ -87,6 +88,9 @@ fn apply(config: &mut Config, o: &Overrides) {
     if let Some(v) = &o.exchange_url {
         config.exchange_url = v.clone();
     }
+    if let Some(v) = &o.history_url {
+        config.exchange.history_url = v.clone();
+    }
     if let Some(v) = &o.log_file {
         config.log_file = v.clone();
     }
@@ -120,6 +124,16 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
                 "exchange_url",
                 &c.exchange_url,
                 "use an http(s) URL such as https://www.deribit.com or http://127.0.0.1:8080 (a `deribit-backfill sim`)",
+            ));
+        }
+    }
+    match url::Url::parse(&c.exchange.history_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+        _ => {
+            return Err(invalid(
+                "exchange.history_url",
+                &c.exchange.history_url,
+                "use an http(s) URL such as https://history.deribit.com or http://127.0.0.1:8080/history (a `deribit-backfill sim`)",
             ));
         }
     }

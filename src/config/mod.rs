@@ -8,7 +8,7 @@ pub use load::{ConfigError, Loaded, Overrides, default_config_path, load, parse_
 pub use redact::redact_url;
 pub use settings::{
     BackfillConfig, CollectorConfig, Config, DEFAULT_DATABASE_URL, DEFAULT_EXCHANGE_URL,
-    DEFAULT_LOG_FILE, HealthConfig, RateLimitConfig, UiConfig,
+    DEFAULT_HISTORY_URL, DEFAULT_LOG_FILE, ExchangeConfig, HealthConfig, RateLimitConfig, UiConfig,
 };
 
 impl Config {
@@ -17,6 +17,9 @@ impl Config {
         Config {
             database_url: redact_url(&self.database_url),
             exchange_url: redact_url(&self.exchange_url),
+            exchange: settings::ExchangeConfig {
+                history_url: redact_url(&self.exchange.history_url),
+            },
             ..self.clone()
         }
     }

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/deribit.db";
 /// The real exchange. Nothing in the test suite or the demo talks to it.
 pub const DEFAULT_EXCHANGE_URL: &str = "https://www.deribit.com";
+/// The host that lists every expired future (deribit-api.md §8.2).
+pub const DEFAULT_HISTORY_URL: &str = "https://history.deribit.com";
 /// Default log file (the dashboard never writes logs to the terminal).
 pub const DEFAULT_LOG_FILE: &str = "data/deribit-backfill.log";
 
@@ -18,6 +20,8 @@ pub struct Config {
     pub database_url: String,
     /// Base URL of the exchange (or of `deribit-backfill sim`).
     pub exchange_url: String,
+    /// The exchange's other hosts.
+    pub exchange: ExchangeConfig,
     /// Where logs go.
     pub log_file: String,
     /// Render without colour; every state stays readable as text.
@@ -36,6 +40,7 @@ impl Default for Config {
         Self {
             database_url: DEFAULT_DATABASE_URL.to_string(),
             exchange_url: DEFAULT_EXCHANGE_URL.to_string(),
+            exchange: ExchangeConfig::default(),
             log_file: DEFAULT_LOG_FILE.to_string(),
             no_color: false,
             rate_limit: RateLimitConfig::default(),
@@ -44,6 +49,23 @@ impl Default for Config {
             health: HealthConfig::default(),
             ui: UiConfig::default(),
             keys: Default::default(),
+        }
+    }
+}
+
+/// The exchange's hosts besides `exchange_url`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExchangeConfig {
+    /// Lists every expired future (`get_instruments?expired=true`); when it fails, the main
+    /// host's short list and the expiry calendar stand in. `--history-url`.
+    pub history_url: String,
+}
+
+impl Default for ExchangeConfig {
+    fn default() -> Self {
+        Self {
+            history_url: DEFAULT_HISTORY_URL.to_string(),
         }
     }
 }

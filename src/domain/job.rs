@@ -225,6 +225,9 @@ pub struct Checkpoint {
     pub retries: i64,
     pub last_error: Option<String>,
     pub updated_at: i64,
+    /// Where the exchange's data really starts, when the job searched for it (a future known
+    /// only from the calendar: its first candle). `verify` judges coverage from here.
+    pub data_start: Option<i64>,
 }
 
 impl Checkpoint {
@@ -240,6 +243,7 @@ impl Checkpoint {
             retries: 0,
             last_error: None,
             updated_at: now_ms,
+            data_start: None,
         }
     }
 
@@ -249,13 +253,17 @@ impl Checkpoint {
     }
 }
 
-/// Where an instrument row came from.
+/// Where an instrument row came from: the main host's list (`api`), the history host's
+/// list of every expired future (`history`), the expiry calendar, or a listing and the
+/// calendar together (`both` for the main host, `history_calendar` for the history host).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Discovery {
     Api,
     Calendar,
     Both,
+    History,
+    HistoryCalendar,
 }
 
 impl Discovery {
@@ -264,6 +272,8 @@ impl Discovery {
             Self::Api => "api",
             Self::Calendar => "calendar",
             Self::Both => "both",
+            Self::History => "history",
+            Self::HistoryCalendar => "history_calendar",
         }
     }
 
@@ -272,13 +282,37 @@ impl Discovery {
             "api" => Self::Api,
             "calendar" => Self::Calendar,
             "both" => Self::Both,
+            "history" => Self::History,
+            "history_calendar" => Self::HistoryCalendar,
             _ => return None,
         })
     }
 
-    /// Union of two discoveries of the same instrument.
+    /// Whether an exchange listing (either host) knows the instrument.
+    pub fn listed(self) -> bool {
+        self != Self::Calendar
+    }
+
+    /// Whether the expiry calendar predicts it.
+    pub fn predicted(self) -> bool {
+        matches!(self, Self::Calendar | Self::Both | Self::HistoryCalendar)
+    }
+
+    /// Union of two discoveries of the same instrument. The main host wins over the history
+    /// host when both list it (it is the one that knows the active instruments).
     pub fn merge(self, other: Discovery) -> Discovery {
-        if self == other { self } else { Self::Both }
+        let main =
+            matches!(self, Self::Api | Self::Both) || matches!(other, Self::Api | Self::Both);
+        let history = matches!(self, Self::History | Self::HistoryCalendar)
+            || matches!(other, Self::History | Self::HistoryCalendar);
+        let calendar = self.predicted() || other.predicted();
+        match (main, history, calendar) {
+            (true, _, false) => Self::Api,
+            (true, _, true) => Self::Both,
+            (false, true, false) => Self::History,
+            (false, true, true) => Self::HistoryCalendar,
+            (false, false, _) => Self::Calendar,
+        }
     }
 }
 
@@ -356,6 +390,28 @@ mod tests {
         assert_eq!(Discovery::Api.merge(Discovery::Calendar), Discovery::Both);
         assert_eq!(Discovery::Api.merge(Discovery::Api), Discovery::Api);
         assert_eq!(Discovery::Both.merge(Discovery::Api), Discovery::Both);
+        assert_eq!(
+            Discovery::History.merge(Discovery::Calendar),
+            Discovery::HistoryCalendar
+        );
+        assert_eq!(
+            Discovery::Calendar.merge(Discovery::History),
+            Discovery::HistoryCalendar
+        );
+        assert_eq!(Discovery::History.merge(Discovery::Api), Discovery::Api);
+        assert_eq!(
+            Discovery::HistoryCalendar.merge(Discovery::History),
+            Discovery::HistoryCalendar
+        );
+        for d in [
+            Discovery::Api,
+            Discovery::Calendar,
+            Discovery::Both,
+            Discovery::History,
+            Discovery::HistoryCalendar,
+        ] {
+            assert_eq!(Discovery::parse(d.as_str()), Some(d));
+        }
     }
 
     #[test]

@@ -42,6 +42,9 @@ impl Default for RetryPolicy {
 pub struct ClientConfig {
     /// e.g. `https://www.deribit.com` or `http://127.0.0.1:8080`; `/api/v2/` is appended.
     pub base_url: String,
+    /// The host that lists every expired future (e.g. `https://history.deribit.com`); `None`:
+    /// only the main host's list.
+    pub history_url: Option<String>,
     pub timeout: Duration,
     pub retry: RetryPolicy,
 }
@@ -100,6 +103,7 @@ pub struct ClientStats {
 pub struct DeribitClient {
     http: reqwest::Client,
     api_base: url::Url,
+    history_base: Option<url::Url>,
     limiter: Arc<RateLimiter>,
     retry: RetryPolicy,
     stats: Arc<ClientStats>,
@@ -116,6 +120,23 @@ impl std::fmt::Debug for DeribitClient {
     }
 }
 
+/// `https://host[/path]` → `https://host[/path]/api/v2/`.
+fn api_base(url: &str) -> Result<url::Url, BadExchangeUrl> {
+    let bad = |reason: String| BadExchangeUrl {
+        url: crate::config::redact_url(url),
+        reason,
+    };
+    let mut base = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
+    if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
+        return Err(bad(
+            "only http and https URLs with a host are supported".into()
+        ));
+    }
+    let path = base.path().trim_end_matches('/').to_string();
+    base.set_path(&format!("{path}/api/v2/"));
+    Ok(base)
+}
+
 /// A bad `--exchange-url`.
 #[derive(Debug, thiserror::Error)]
 #[error(
@@ -128,18 +149,12 @@ pub struct BadExchangeUrl {
 
 impl DeribitClient {
     pub fn new(config: &ClientConfig, limiter: Arc<RateLimiter>) -> Result<Self, BadExchangeUrl> {
+        let base = api_base(&config.base_url)?;
+        let history_base = config.history_url.as_deref().map(api_base).transpose()?;
         let bad = |reason: String| BadExchangeUrl {
             url: config.base_url.clone(),
             reason,
         };
-        let mut base = url::Url::parse(&config.base_url).map_err(|e| bad(e.to_string()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
-            return Err(bad(
-                "only http and https URLs with a host are supported".into()
-            ));
-        }
-        let path = base.path().trim_end_matches('/').to_string();
-        base.set_path(&format!("{path}/api/v2/"));
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
@@ -150,6 +165,7 @@ impl DeribitClient {
         Ok(Self {
             http,
             api_base: base,
+            history_base,
             limiter,
             retry: config.retry.clone(),
             stats: Arc::new(ClientStats::default()),
@@ -177,6 +193,26 @@ impl DeribitClient {
         let mut u = self.api_base.clone();
         u.set_path("");
         u.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// The history host's base URL, when one is configured (for messages).
+    pub fn history_url(&self) -> Option<String> {
+        self.history_base.as_ref().map(|b| {
+            let mut u = b.clone();
+            let path = u.path().trim_end_matches("/api/v2/").to_string();
+            u.set_path(&path);
+            crate::config::redact_url(u.as_str().trim_end_matches('/'))
+        })
+    }
+
+    /// The same client (limiter, connections, retry policy) talking to the history host
+    /// instead of the main one; `None` without a history host.
+    pub fn history(&self) -> Option<Self> {
+        self.history_base.as_ref().map(|b| Self {
+            api_base: b.clone(),
+            history_base: None,
+            ..self.clone()
+        })
     }
 
     fn url(&self, method: &str, params: &[(&str, String)]) -> url::Url {
@@ -215,46 +251,7 @@ impl DeribitClient {
         self.stats
             .bytes
             .fetch_add(body.len() as u64, Ordering::Relaxed);
-        match serde_json::from_slice::<Envelope<T>>(&body) {
-            Ok(Envelope {
-                error: Some(err), ..
-            }) => {
-                let reason = err.data.as_ref().and_then(|d| d.reason.as_deref());
-                Err(ExchangeError::from_rpc(
-                    method,
-                    status,
-                    err.code,
-                    &err.message,
-                    reason,
-                ))
-            }
-            Ok(Envelope {
-                result: Some(v), ..
-            }) if status == 200 => Ok(v),
-            Ok(_) if status != 200 => Err(ExchangeError::from_http_status(
-                method,
-                status,
-                &String::from_utf8_lossy(&body),
-            )),
-            Ok(_) => Err(ExchangeError::new(
-                ErrorClass::Transient,
-                method,
-                "response has neither result nor error",
-            )),
-            Err(e) if status == 200 => Err(ExchangeError {
-                http_status: Some(status),
-                ..ExchangeError::new(
-                    ErrorClass::Transient,
-                    method,
-                    format!("unreadable response ({} bytes): {e}", body.len()),
-                )
-            }),
-            Err(_) => Err(ExchangeError::from_http_status(
-                method,
-                status,
-                &String::from_utf8_lossy(&body),
-            )),
-        }
+        classify(method, status, &body)
     }
 
     fn transport_error(&self, method: &str, e: &reqwest::Error) -> ExchangeError {
@@ -378,12 +375,39 @@ impl DeribitClient {
         observer: &dyn RetryObserver,
         stop: &CancellationToken,
     ) -> Result<Fetched<Option<Vec<Candle>>>, FetchError> {
+        self.candles(instrument, first, last, "1", observer, stop)
+            .await
+    }
+
+    /// Daily candles (`resolution=1D`) with bucket starts in `[first, last]`: one request
+    /// covers up to ~5,000 days. `Ok(None)` means `no_data`.
+    pub async fn candles_1d(
+        &self,
+        instrument: &str,
+        first: i64,
+        last: i64,
+        observer: &dyn RetryObserver,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<Option<Vec<Candle>>>, FetchError> {
+        self.candles(instrument, first, last, "1D", observer, stop)
+            .await
+    }
+
+    async fn candles(
+        &self,
+        instrument: &str,
+        first: i64,
+        last: i64,
+        resolution: &str,
+        observer: &dyn RetryObserver,
+        stop: &CancellationToken,
+    ) -> Result<Fetched<Option<Vec<Candle>>>, FetchError> {
         let method = "public/get_tradingview_chart_data";
         let params = [
             ("instrument_name", instrument.to_string()),
             ("start_timestamp", first.to_string()),
             ("end_timestamp", last.to_string()),
-            ("resolution", "1".to_string()),
+            ("resolution", resolution.to_string()),
         ];
         let fetched: Fetched<ChartData> = self
             .call(method, &params, Cost::Normal, observer, stop)
@@ -467,5 +491,119 @@ impl DeribitClient {
         self.call::<i64>("public/get_time", &[], Cost::Normal, &NoObserver, stop)
             .await
             .map(|f| f.value)
+    }
+}
+
+/// Reads one answer. The exchange sends every error as HTTP 400 with a JSON-RPC body and no
+/// `Retry-After` (deribit-api.md §8.5): a complete error body is classified by its code
+/// ([`ExchangeError::from_rpc`]). A body that is cut short, is not JSON (an HTML page from a
+/// proxy) or holds neither `result` nor `error` says nothing about the instrument: it is
+/// transient and retried with backoff, whatever the status (except the few statuses that
+/// can never heal by waiting: 401, 403, 404, 405).
+pub fn classify<T: DeserializeOwned>(
+    method: &str,
+    status: u16,
+    body: &[u8],
+) -> Result<T, ExchangeError> {
+    match serde_json::from_slice::<Envelope<T>>(body) {
+        Ok(Envelope {
+            error: Some(err), ..
+        }) => {
+            let reason = err.data.as_ref().and_then(|d| d.reason.as_deref());
+            Err(ExchangeError::from_rpc(
+                method,
+                status,
+                err.code,
+                &err.message,
+                reason,
+            ))
+        }
+        Ok(Envelope {
+            result: Some(v), ..
+        }) if status == 200 => Ok(v),
+        Ok(_) => Err(unreadable(method, status, body, "neither result nor error")),
+        Err(e) => Err(unreadable(method, status, body, &e.to_string())),
+    }
+}
+
+/// An answer without a usable JSON-RPC body.
+fn unreadable(method: &str, status: u16, body: &[u8], why: &str) -> ExchangeError {
+    let mut e = ExchangeError::from_http_status(method, status, &String::from_utf8_lossy(body));
+    if !matches!(status, 401 | 403 | 404 | 405) && e.class == ErrorClass::Fatal {
+        e.class = ErrorClass::Transient;
+    }
+    if status == 200 {
+        e.message = format!("unreadable response ({} bytes): {why}", body.len());
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::types::ChartData;
+
+    const M: &str = "public/get_tradingview_chart_data";
+    const NOT_FOUND: &str = r#"{"usOut":1785845985138575,"usIn":1785845985138551,"usDiff":24,"testnet":false,"jsonrpc":"2.0","error":{"message":"Invalid params","data":{"reason":"instrument not found","param":"instrument_name"},"code":-32602}}"#;
+
+    fn class(status: u16, body: &str) -> ErrorClass {
+        classify::<ChartData>(M, status, body.as_bytes())
+            .unwrap_err()
+            .class
+    }
+
+    #[test]
+    fn only_a_complete_known_error_settles_unavailable() {
+        assert_eq!(class(400, NOT_FOUND), ErrorClass::Unavailable);
+        // The same answer cut short anywhere is transient, never unavailable nor fatal.
+        for cut in [0, 1, 20, NOT_FOUND.len() / 2, NOT_FOUND.len() - 1] {
+            assert_eq!(
+                class(400, &NOT_FOUND[..cut]),
+                ErrorClass::Transient,
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn html_from_a_proxy_is_transient() {
+        let html =
+            "<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>";
+        assert_eq!(class(400, html), ErrorClass::Transient);
+        assert_eq!(class(502, html), ErrorClass::Transient);
+        assert_eq!(class(200, html), ErrorClass::Transient);
+        assert_eq!(class(429, html), ErrorClass::RateLimited);
+        assert_eq!(
+            class(404, html),
+            ErrorClass::Fatal,
+            "a wrong URL does not heal"
+        );
+    }
+
+    #[test]
+    fn errors_as_the_exchange_sends_them() {
+        // HTTP 400 with a JSON-RPC body for every error (deribit-api.md §8.5).
+        let ws_only = r#"{"jsonrpc":"2.0","error":{"message":"must_be_websocket_request","code":10030},"usIn":1,"usOut":2,"usDiff":1,"testnet":false}"#;
+        let e = classify::<ChartData>(M, 400, ws_only.as_bytes()).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Fatal);
+        assert_eq!(e.code, Some(10030));
+        let retry = r#"{"jsonrpc":"2.0","error":{"message":"retry","code":10040},"testnet":false}"#;
+        assert_eq!(class(400, retry), ErrorClass::Transient);
+        let limited = r#"{"jsonrpc":"2.0","error":{"message":"too_many_requests","code":10028}}"#;
+        assert_eq!(class(400, limited), ErrorClass::RateLimited);
+        // Neither result nor error: incomplete, transient.
+        assert_eq!(class(200, r#"{"jsonrpc":"2.0"}"#), ErrorClass::Transient);
+        assert_eq!(class(400, r#"{"jsonrpc":"2.0"}"#), ErrorClass::Transient);
+    }
+
+    #[test]
+    fn a_success_with_unknown_fields_parses() {
+        let body = r#"{"jsonrpc":"2.0","result":{"volume":[1],"ticks":[60000],"status":"ok","open":[7.4E+4],"low":[74000],"high":[7.41e4],"cost":[1.0E-8],"close":[74000.5],"extra":{"x":null}},"usIn":1,"newField":[1,2]}"#;
+        let data: ChartData = classify(M, 200, body.as_bytes()).unwrap();
+        let c = data.into_candles().unwrap();
+        assert_eq!(c[0].open, 74_000.0);
+        assert_eq!(c[0].high, 74_100.0);
+        assert_eq!(c[0].cost, 1.0e-8);
+        assert_eq!(c[0].volume, 1.0);
     }
 }

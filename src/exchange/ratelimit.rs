@@ -7,6 +7,12 @@
 //! burst it would refuse. After a 10028 the limiter pauses everyone until the pool would be
 //! full again, then runs at `slowdown_factor` of the budget, recovering linearly over
 //! `recovery_seconds`. It publishes its headroom for the dashboard.
+//!
+//! A start never assumes a full pool: another process on the same address may just have
+//! spent it (two runs one after the other drew a 10028 when each began with a full burst).
+//! The limiter starts with an empty pool that fills at the refill rate, so the first burst
+//! only happens after the pool has had time to refill (`pool / refill` seconds, 5 s on
+//! Deribit's defaults).
 
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
@@ -104,13 +110,16 @@ impl RateLimiter {
             .expect("interval > 0")
             .allow_burst(NonZeroU32::new(burst).expect("burst >= 1"));
         let now = Instant::now();
+        let gcra = Gcra::direct(quota);
+        // Start empty: spend the whole burst up front, so credits come only from the refill.
+        let _ = gcra.check_n(NonZeroU32::new(burst).expect("burst >= 1"));
         Self {
-            gcra: Gcra::direct(quota),
+            gcra,
             instruments_cells: NonZeroU32::new(cells).expect("cells >= 1"),
             config: config.clone(),
             interval,
             state: Mutex::new(State {
-                credits: config.pool as f64,
+                credits: 0.0,
                 last_update: now,
                 penalty_until: None,
                 slow_since: None,
@@ -326,8 +335,30 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_start_does_not_assume_a_full_pool() {
+        let limiter = RateLimiter::new(&fast_config());
+        let left = limiter.snapshot().credits_left;
+        assert!(
+            left < 500.0,
+            "less than one request's credits at start: {left}"
+        );
+        let start = Instant::now();
+        // Empty at start: 9 requests at ~98/s take about 90 ms instead of passing at once.
+        for _ in 0..9 {
+            limiter.acquire(Cost::Normal).await;
+        }
+        assert!(
+            start.elapsed() >= Duration::from_millis(70),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test]
     async fn burst_then_sustained_rate() {
         let limiter = RateLimiter::new(&fast_config());
+        // Let the pool fill (0.1 s at this refill rate).
+        tokio::time::sleep(Duration::from_millis(150)).await;
         let start = Instant::now();
         // Burst is floor(10 * 0.98) = 9 requests at once.
         for _ in 0..9 {
@@ -352,6 +383,7 @@ mod tests {
     #[tokio::test]
     async fn instruments_cost_more() {
         let limiter = RateLimiter::new(&fast_config());
+        tokio::time::sleep(Duration::from_millis(150)).await;
         let start = Instant::now();
         // 5 cells each; burst 9 allows one at once, the second waits ~4 cells (40 ms).
         limiter.acquire(Cost::Instruments).await;

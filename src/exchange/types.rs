@@ -1,8 +1,39 @@
 //! Typed responses of the public methods the pipelines use (deribit-api.md §1).
 //! Parsing is by key; unknown fields are ignored, so extra fields the exchange adds never
-//! break the client.
+//! break the client. Numbers come as they come (deribit-api.md §8.4): integers where floats
+//! are expected (serde reads them as `f64`), exponent notation (`7.4E+4`, `1.0E-8`) even for
+//! integer fields such as timestamps ([`lenient_i64`]), and optional fields may be absent.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
+
+/// An integer that may arrive as `1534242287000`, `1534242287000.0` or `1.534242287E+12`:
+/// any JSON number with an integral value in range. `null` reads as `None`.
+pub fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v: Option<serde_json::Number> = Option::deserialize(d)?;
+    let Some(n) = v else { return Ok(None) };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom(format!("{n} is not an integer"))),
+    }
+}
+
+/// Like [`lenient_i64`], for a required field.
+fn lenient_i64_req<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    lenient_i64(d)?.ok_or_else(|| serde::de::Error::custom("null where an integer is required"))
+}
+
+/// A list of integers, each as [`lenient_i64`] reads it.
+fn lenient_i64_vec<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+    #[derive(Deserialize)]
+    struct Item(#[serde(deserialize_with = "lenient_i64_req")] i64);
+    Ok(Vec::<Item>::deserialize(d)?
+        .into_iter()
+        .map(|i| i.0)
+        .collect())
+}
 
 use crate::domain::Candle;
 
@@ -41,8 +72,11 @@ pub struct ApiInstrument {
     pub quote_currency: Option<String>,
     #[serde(default)]
     pub settlement_period: Option<String>,
-    pub creation_timestamp: i64,
-    pub expiration_timestamp: i64,
+    /// Absent or null: unknown (the calendar, or the first candle, tells).
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub creation_timestamp: Option<i64>,
+    #[serde(default, deserialize_with = "lenient_i64")]
+    pub expiration_timestamp: Option<i64>,
     #[serde(default)]
     pub is_active: bool,
     #[serde(default)]
@@ -55,7 +89,7 @@ pub struct ApiInstrument {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChartData {
     pub status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient_i64_vec")]
     pub ticks: Vec<i64>,
     #[serde(default)]
     pub open: Vec<f64>,
@@ -183,5 +217,42 @@ mod tests {
         assert_eq!(inst.instrument_name, "BTC-PERPETUAL");
         assert_eq!(inst.settlement_period.as_deref(), Some("perpetual"));
         assert_eq!(inst.contract_size, Some(10.0));
+    }
+
+    #[test]
+    fn instrument_rows_as_they_come() {
+        // A 2026 row: extra fields, no `rfq`, integers for floats, exponent notation.
+        let inst: ApiInstrument = serde_json::from_str(
+            r#"{"tick_size":2.5,"tick_size_steps":[],"taker_commission":5.0E-4,"state":"closed","settlement_period":"month","settlement_currency":"BTC","quote_currency":"USD","price_index":"btc_usd","min_trade_amount":10,"max_liquidation_commission":0.0075,"max_leverage":50,"maker_commission":0,"kind":"future","is_active":false,"instrument_name":"BTC-26MAR27","instrument_id":473301,"instrument_type":"reversed","future_type":"reversed","expiration_timestamp":1.8005472E+12,"creation_timestamp":1774598400000.0,"counter_currency":"USD","contract_size":1E+1,"block_trade_tick_size":0.01,"block_trade_min_trade_amount":2.0E+5,"block_trade_commission":0.00025,"base_currency":"BTC","product_group":"BTC-futures","underlying_type":"index","lot_size":1,"index_id":17,"base_currency_uuid":"a","quote_currency_uuid":"b","max_non_default_leverage":null,"someday":{"new":[1]}}"#,
+        )
+        .unwrap();
+        assert_eq!(inst.expiration_timestamp, Some(1_800_547_200_000));
+        assert_eq!(inst.creation_timestamp, Some(1_774_598_400_000));
+        assert_eq!(inst.contract_size, Some(10.0));
+        // Optional fields absent: only the name and kind are needed.
+        let bare: ApiInstrument =
+            serde_json::from_str(r#"{"instrument_name":"BTC-27DEC24","kind":"future"}"#).unwrap();
+        assert_eq!(bare.creation_timestamp, None);
+        assert_eq!(bare.settlement_period, None);
+        assert!(!bare.is_active);
+        // A fractional timestamp is not an integer.
+        assert!(
+            serde_json::from_str::<ApiInstrument>(
+                r#"{"instrument_name":"X","kind":"future","creation_timestamp":1.5}"#
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn chart_numbers_as_they_come() {
+        let data: ChartData = serde_json::from_str(
+            r#"{"volume":[0,1.0E-8],"ticks":[1.78584E+12,1785840060000],"status":"ok","open":[74000,7.4E+4],"low":[74000,74000],"high":[7.4E+4,74001],"cost":[0,10],"close":[74000,74000.5]}"#,
+        )
+        .unwrap();
+        let c = data.into_candles().unwrap();
+        assert_eq!(c[0].ts, 1_785_840_000_000);
+        assert_eq!(c[1].open, 74_000.0);
+        assert_eq!(c[1].volume, 1.0e-8);
     }
 }

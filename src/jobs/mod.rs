@@ -4,6 +4,7 @@
 
 pub mod control;
 pub mod discover;
+pub use discover::ExpiredSource;
 pub mod filter;
 pub mod gaps;
 pub mod lifecycle;

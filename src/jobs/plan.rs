@@ -4,8 +4,9 @@
 use std::collections::BTreeMap;
 
 use super::filter::InstrumentFilter;
+use crate::domain::calendar::{CalendarExpiry, cycle_of};
 use crate::domain::range::{MAX_CANDLES_PER_REQUEST, MAX_FUNDING_ROWS_PER_REQUEST};
-use crate::domain::time::{HOUR_MS, MINUTE_MS, ceil_to, floor_to};
+use crate::domain::time::{HOUR_MS, MINUTE_MS, ceil_to, date_of, floor_to};
 use crate::domain::{
     DataStatus, Discovery, InstrumentKind, InstrumentName, InstrumentRecord, JobKey, Pipeline,
     TimeRange,
@@ -38,8 +39,10 @@ pub struct JobSpec {
     pub depends_on: Vec<JobKey>,
     /// The future's expiry, for basis and display.
     pub expiration_ts: Option<i64>,
-    /// The range starts at an estimated listing (a calendar-only instrument): rows before the
-    /// real listing cannot exist, so a finished job expects what it found.
+    /// The range starts at a search start, not a known listing (a future only the calendar
+    /// knows): the job first asks for daily candles over the range (one request) and pages
+    /// one-minute candles from the first day that has data; rows before the real listing
+    /// cannot exist, so a finished job expects what it found.
     pub start_estimated: bool,
     /// A gap job's exact ranges inside `range`, sorted and disjoint; empty: all of `range`.
     pub parts: Vec<TimeRange>,
@@ -92,6 +95,9 @@ pub struct PlanSummary {
     pub expected_candles: i64,
     pub expected_rows: i64,
     pub expected_requests: i64,
+    /// Of `expected_requests`: the daily-candle requests that find where calendar-only futures
+    /// really start (one per such future).
+    pub first_candle_searches: i64,
     /// At the rate budget, in seconds.
     pub seconds_at_budget: f64,
     pub disk_bytes_estimate: f64,
@@ -112,6 +118,9 @@ impl Plan {
             }
             s.expected_rows += j.expected_rows;
             s.expected_requests += j.expected_requests;
+            if j.start_estimated && !j.key.gaps {
+                s.first_candle_searches += 1;
+            }
             s.disk_bytes_estimate += j.expected_rows as f64 * bytes_per_row(postgres, p);
         }
         s.seconds_at_budget = s.expected_requests as f64 / requests_per_second.max(1e-9);
@@ -191,7 +200,22 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
             _ => continue,
         };
         if let Some(range) = range {
-            let minutes = range.minutes();
+            let start_estimated =
+                r.discovered_from == Discovery::Calendar && r.kind == InstrumentKind::Future;
+            // A calendar-only future is searched over a year, but is expected to hold what its
+            // typical life holds, plus one daily-candle request to find its first candle.
+            let (minutes, search) = if start_estimated {
+                let typical = r
+                    .expiration_ts
+                    .map(date_of)
+                    .and_then(|d| cycle_of(d).map(|cycle| CalendarExpiry { date: d, cycle }))
+                    .and_then(|c| c.typical_life().intersect(&range))
+                    .map(|t| t.minutes())
+                    .unwrap_or_else(|| range.minutes());
+                (typical, 1)
+            } else {
+                (range.minutes(), 0)
+            };
             jobs.push(JobSpec {
                 key: JobKey::new(pipeline, &r.instrument),
                 range,
@@ -200,10 +224,9 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                 } else {
                     minutes
                 },
-                expected_requests: div_ceil(minutes, MAX_CANDLES_PER_REQUEST).max(1),
+                expected_requests: div_ceil(minutes, MAX_CANDLES_PER_REQUEST).max(1) + search,
                 depends_on: vec![],
-                start_estimated: r.discovered_from == Discovery::Calendar
-                    && r.kind == InstrumentKind::Future,
+                start_estimated,
                 expiration_ts: (r.kind == InstrumentKind::Future)
                     .then_some(r.expiration_ts)
                     .flatten(),
@@ -269,10 +292,17 @@ pub fn plan(instruments: &[InstrumentRecord], req: &PlanRequest) -> Plan {
                         .is_ok_and(|n| n.is_inverse() && n.base == *currency)
                 })
                 .collect();
+            // A calendar-only future's range is its search range: count what it is expected to hold.
             let overlap: i64 = futures
                 .iter()
-                .filter_map(|j| j.range.intersect(&perp_range))
-                .map(|r| r.minutes())
+                .filter_map(|j| {
+                    let m = j.range.intersect(&perp_range)?.minutes();
+                    Some(if j.start_estimated {
+                        m.min(j.expected_rows)
+                    } else {
+                        m
+                    })
+                })
                 .sum();
             let mut depends_on: Vec<JobKey> = futures.iter().map(|j| j.key.clone()).collect();
             if wants(Pipeline::Perpetuals) {
@@ -486,5 +516,53 @@ mod tests {
         );
         assert!((s.seconds_at_budget - s.expected_requests as f64 / 19.6).abs() < 1e-9);
         assert!(s.disk_bytes_estimate > 0.0);
+    }
+
+    #[test]
+    fn calendar_only_futures_cost_one_search_request() {
+        let mut cal = rec(
+            "BTC-13DEC24",
+            "2023-11-09T08:00:00Z",
+            Some("2024-12-13T08:00:00Z"),
+        );
+        cal.discovered_from = Discovery::Calendar;
+        let mut r = req(&[Pipeline::Futures, Pipeline::Perpetuals, Pipeline::Basis]);
+        r.start = None;
+        r.end = Some(parse_instant("2024-12-14").unwrap());
+        let mut all = universe();
+        all.push(cal);
+        let p = plan(&all, &r);
+        let j = p
+            .jobs
+            .iter()
+            .find(|j| j.key.instrument == "BTC-13DEC24")
+            .unwrap();
+        assert!(j.start_estimated);
+        // Searched over the whole range, expected to hold its typical life (two weeks).
+        assert_eq!(
+            j.range.start,
+            parse_instant("2023-11-09T08:00:00Z").unwrap()
+        );
+        assert_eq!(j.expected_rows, 14 * 1440);
+        assert_eq!(
+            j.expected_requests,
+            5 + 1,
+            "minute pages plus one daily request"
+        );
+        let s = p.summary(19.6, false);
+        assert_eq!(s.first_candle_searches, 1);
+        // The basis expects the future's typical life, not its search range.
+        let basis = p
+            .jobs
+            .iter()
+            .find(|j| j.key == JobKey::new(Pipeline::Basis, "BTC"))
+            .unwrap();
+        let listed: i64 = p
+            .jobs
+            .iter()
+            .filter(|j| j.key.pipeline == Pipeline::Futures && j.key.instrument.starts_with("BTC"))
+            .map(|j| j.expected_rows)
+            .sum();
+        assert_eq!(basis.expected_rows, listed);
     }
 }

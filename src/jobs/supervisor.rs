@@ -105,6 +105,8 @@ fn initial(spec: &JobSpec, stored: Option<Checkpoint>, now: i64) -> (JobState, C
                 // upserts make the repeated part harmless.
                 cp.cursor = spec.range.start;
                 cp.rows = 0;
+                // A calendar-only future searches its first candle again over the new range.
+                cp.data_start = None;
             }
             cp.range = spec.range;
             let state = lifecycle::on_restart(cp.state, cp.is_complete());

@@ -20,6 +20,25 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 }
 
 /// Run a local Deribit simulator: the public REST API over a deterministic synthetic market.
+///
+/// One process plays both hosts: `http://HOST:PORT` is www.deribit.com and
+/// `http://HOST:PORT/history` is history.deribit.com, where get_instruments?expired=true
+/// lists every expired future (the main host only those expired within
+/// --expired-window-days). Point a backfill at both with `--exchange-url http://HOST:PORT
+/// --history-url http://HOST:PORT/history`.
+///
+/// As recorded from the live exchange (deribit-api.md section 8), all deterministic by seed:
+/// futures are listed with leads that grew over the years (weeklies 14 days ahead, monthlies
+/// 2 months; from --long-leads-from 22 days and 3 months; quarterlies a year); dated BTC
+/// futures have tick_size 2.5 from --btc-tick-2-5-from; instrument rows carry the 2026
+/// fields (state, product_group, underlying_type, lot_size, index_id, currency uuids,
+/// max_non_default_leverage; no rfq); whole numbers are written as integers
+/// ("contract_size":10, a zero volume as 0) and some in exponent notation
+/// (block_trade_min_trade_amount 2.0E+5, taker_commission 5.0E-4, whole candle costs such as
+/// 6.25E+3); every error is HTTP 400 with a JSON-RPC body and no Retry-After (10028:
+/// --rl-status);
+/// WebSocket-only methods (public/set_heartbeat, public/subscribe, ...) answer 10030
+/// must_be_websocket_request.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
     /// Address to listen on (127.0.0.1:0 picks a free port).
@@ -71,6 +90,23 @@ pub struct SimArgs {
     /// Months before expiry a quarterly is listed (BTC-29SEP23 was listed 2022-09-30).
     #[arg(long, default_value_t = 12, help_heading = "Market")]
     pub quarterly_lead_months: i32,
+
+    /// Futures expiring from this date on are listed with the longer leads of recent years
+    /// (--weekly-lead-days-late, --monthly-lead-months-late). UNVERIFIED date.
+    #[arg(long, value_parser = parse_instant_arg, default_value = "2025-01-01", help_heading = "Market")]
+    pub long_leads_from: i64,
+
+    /// Days before expiry a weekly of the long-lead era is listed (BTC-9OCT26: 22).
+    #[arg(long, default_value_t = 22, help_heading = "Market")]
+    pub weekly_lead_days_late: i64,
+
+    /// Months before expiry a monthly of the long-lead era is listed (BTC-30OCT26: 92 days).
+    #[arg(long, default_value_t = 3, help_heading = "Market")]
+    pub monthly_lead_months_late: i32,
+
+    /// Dated BTC futures expiring from this date on have tick_size 2.5 (0.5 before).
+    #[arg(long, value_parser = parse_instant_arg, default_value = "2023-01-01", help_heading = "Market")]
+    pub btc_tick_2_5_from: i64,
 
     /// Longest run of flat filler minutes (volume 0) before a forced trade.
     #[arg(long, default_value_t = 120, help_heading = "Market")]
@@ -223,6 +259,10 @@ impl SimArgs {
                     weekly_lead_days: self.weekly_lead_days,
                     monthly_lead_months: self.monthly_lead_months,
                     quarterly_lead_months: self.quarterly_lead_months,
+                    long_leads_from_ms: self.long_leads_from,
+                    weekly_lead_days_late: self.weekly_lead_days_late,
+                    monthly_lead_months_late: self.monthly_lead_months_late,
+                    btc_tick_2_5_from_ms: self.btc_tick_2_5_from,
                     max_flat_minutes: self.max_flat_minutes.max(1),
                     ..MarketSettings::default()
                 },

@@ -60,6 +60,18 @@ pub struct MarketSettings {
     /// Listing instants get a deterministic delay of up to this many ms (whole seconds).
     /// Default 90,000.
     pub listing_jitter_ms: i64,
+    /// Futures expiring from this instant on are listed with the longer leads of recent years
+    /// (deribit-api.md §8.1: a weekly 22 days ahead, a monthly ~3 months ahead in 2026, against
+    /// 14 days and 2 months (BTC-27MAY22, 63 days) earlier). Default 2025-01-01. UNVERIFIED date.
+    pub long_leads_from_ms: i64,
+    /// Days before expiry a weekly of the long-lead era is listed. Default 22 (BTC-9OCT26).
+    pub weekly_lead_days_late: i64,
+    /// Months before expiry a monthly of the long-lead era is listed. Default 3 (BTC-30OCT26,
+    /// listed 92 days ahead).
+    pub monthly_lead_months_late: i32,
+    /// Dated BTC futures expiring from this instant on have `tick_size` 2.5 (0.5 before):
+    /// every 2023 and 2026 row has 2.5 (deribit-api.md §8.6). Default 2023-01-01.
+    pub btc_tick_2_5_from_ms: i64,
     /// Longest run of flat filler minutes: every `max_flat_minutes`-th minute of an instrument's
     /// life (counted from its first minute) has trades. Default 120.
     pub max_flat_minutes: i64,
@@ -77,6 +89,10 @@ impl Default for MarketSettings {
             monthly_lead_months: 2,
             quarterly_lead_months: 12,
             listing_jitter_ms: 90_000,
+            long_leads_from_ms: 1_735_689_600_000, // 2025-01-01
+            weekly_lead_days_late: 22,
+            monthly_lead_months_late: 3,
+            btc_tick_2_5_from_ms: 1_672_531_200_000, // 2023-01-01
             max_flat_minutes: 120,
         }
     }
@@ -271,6 +287,8 @@ mod tests {
         assert_eq!(m.eth_futures_from_ms, parse_instant("2019-03-14").unwrap());
         assert_eq!(m.weeklies_from_ms, parse_instant("2019-03-01").unwrap());
         assert_eq!(m.monthlies_from_ms, parse_instant("2020-01-01").unwrap());
+        assert_eq!(m.long_leads_from_ms, parse_instant("2025-01-01").unwrap());
+        assert_eq!(m.btc_tick_2_5_from_ms, parse_instant("2023-01-01").unwrap());
     }
 
     #[test]

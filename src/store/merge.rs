@@ -3,7 +3,7 @@
 use crate::domain::{DataStatus, Discovery, InstrumentRecord};
 
 fn from_api(d: Discovery) -> bool {
-    matches!(d, Discovery::Api | Discovery::Both)
+    d.listed()
 }
 
 /// Merges `new` into `old` (same instrument name):

@@ -107,10 +107,17 @@ pub async fn expected(
             _ => {}
         }
     }
-    // Futures only the expiry calendar knows have no real creation time: discovery searches
-    // from a week before the typical listing, so the exchange's first candle marks the
-    // listing. Their minutes count from it (the backfill asked for the earlier ones and the
-    // exchange had none); the evidence says so.
+    // Futures only the expiry calendar knows have no real creation time: their job searched
+    // for the first candle and kept it with its checkpoint (`data_start`). Their minutes count
+    // from there, never from the first candle stored: a lost leading window is a gap.
+    let data_start: BTreeMap<String, i64> = store
+        .load_checkpoints()
+        .await?
+        .into_iter()
+        .filter(|c| c.key.pipeline == Pipeline::Futures && !c.key.gaps)
+        .filter_map(|c| c.data_start.map(|d| (c.key.instrument, d)))
+        .collect();
+    // Databases written before the search existed: the first stored candle is all there is.
     let first: BTreeMap<String, i64> = store
         .coverage(DataTable::Futures)
         .await?
@@ -122,21 +129,31 @@ pub async fn expected(
         let calendar_only = instruments
             .iter()
             .any(|r| &r.instrument == name && r.discovered_from == Discovery::Calendar);
-        if let Some(&f) = first.get(name)
-            && calendar_only
-            && f > job.range.start
-            && f < job.range.end
-        {
+        if !calendar_only {
+            continue;
+        }
+        let (start, how) = match (data_start.get(name), first.get(name)) {
+            (Some(&d), _) => (
+                d,
+                "the first candle the exchange returned when the job searched",
+            ),
+            (None, Some(&f)) => (
+                f,
+                "the first stored candle (no search recorded: a backfill from before issue 12)",
+            ),
+            (None, None) => continue,
+        };
+        if start > job.range.start && start < job.range.end {
             out.notes.insert(
                 name.clone(),
                 format!(
-                    "creation unknown (listed by the expiry calendar only): counted from the first \
-                     candle at {} instead of the searched start {}",
-                    format_ms(f),
+                    "creation unknown (listed by the expiry calendar only): counted from {how}, {}, \
+                     instead of the searched start {}",
+                    format_ms(start),
                     format_ms(job.range.start)
                 ),
             );
-            job.range.start = f;
+            job.range.start = start;
         }
     }
     let by_name = |a: &JobSpec, b: &JobSpec| a.key.instrument.cmp(&b.key.instrument);

@@ -168,7 +168,12 @@ impl<'a> Series<'a> {
 
     #[inline]
     fn tick(&self, x: f64) -> f64 {
-        round_to(x, self.spec.ticks_per_unit)
+        if self.spec.tick_size > 1.0 {
+            // A tick above 1 (2.5): multiples of the tick itself are exact.
+            crate::sim::hash::round(x / self.spec.tick_size) * self.spec.tick_size
+        } else {
+            round_to(x, self.spec.ticks_per_unit)
+        }
     }
 
     /// The trades of liquid minute `m`, given the fair prices at its start (`s`) and end (`e`).

@@ -40,7 +40,8 @@ pub struct InstrumentSpec {
     pub tick_size: f64,
     pub contract_size: f64,
     pub min_trade_amount: f64,
-    /// `1 / tick_size`, an integer: prices are `k / ticks_per_unit` exactly.
+    /// `1 / tick_size` (2, 20, 10, 100, or 0.4 for tick 2.5): prices are `k / ticks_per_unit`,
+    /// exact in binary floating point for each of these.
     pub(crate) ticks_per_unit: f64,
     /// Linear: contracts per coin (`1 / contract_size`).
     pub(crate) contracts_per_unit: f64,
@@ -187,9 +188,16 @@ impl Universe {
     /// Listing instant (before jitter) of an expiry listed as `cycle`.
     fn listing_ms(&self, date: NaiveDate, cycle: ExpiryCycle) -> i64 {
         let s = &self.settings;
+        // Leads grew over the years (deribit-api.md §8.1).
+        let late = expiry_instant_ms(date) >= s.long_leads_from_ms;
+        let (weekly_days, monthly_months) = if late {
+            (s.weekly_lead_days_late, s.monthly_lead_months_late)
+        } else {
+            (s.weekly_lead_days, s.monthly_lead_months)
+        };
         let day = match cycle {
-            ExpiryCycle::Weekly => date - Duration::days(s.weekly_lead_days),
-            ExpiryCycle::Monthly => last_friday_months_from(date, -s.monthly_lead_months),
+            ExpiryCycle::Weekly => date - Duration::days(weekly_days),
+            ExpiryCycle::Monthly => last_friday_months_from(date, -monthly_months),
             ExpiryCycle::Quarterly => last_friday_months_from(date, -s.quarterly_lead_months),
         };
         expiry_instant_ms(day)
@@ -238,6 +246,8 @@ impl Universe {
         let instrument_name = name.to_string();
         let epoch = NaiveDate::from_ymd_opt(2016, 1, 1).expect("date");
         let (tick_pu, cs) = match coin {
+            // tick 2.5 in every 2023 and 2026 row, 0.5 in 2022 (deribit-api.md §8.6).
+            Coin::Btc if expiry >= s.btc_tick_2_5_from_ms => (0.4, 10.0),
             Coin::Btc => (2.0, 10.0),
             Coin::Eth => (20.0, 1.0),
         };
@@ -420,6 +430,44 @@ mod tests {
         assert_eq!(usdc.tick_size, 0.1);
         assert_eq!(usdc.settlement_currency(), "USDC");
         assert_eq!(usdc.instrument_type(), "linear");
+    }
+
+    #[test]
+    fn leads_grew_over_the_years_and_ticks_changed() {
+        let u = uni();
+        let days = |spec: &InstrumentSpec| {
+            (spec.expiration_timestamp - spec.creation_timestamp + 90_000) / DAY_MS
+        };
+        // 2026: a weekly 22 days ahead (BTC-9OCT26), a monthly ~3 months (BTC-30OCT26).
+        let w = u.future(Coin::Btc, d(2026, 10, 9)).unwrap().unwrap();
+        assert_eq!(w.cycle, Some(ExpiryCycle::Weekly));
+        assert_eq!(days(&w), 22);
+        let m = u.future(Coin::Btc, d(2026, 10, 30)).unwrap().unwrap();
+        assert_eq!(m.cycle, Some(ExpiryCycle::Monthly));
+        assert!((84..=98).contains(&days(&m)), "{}", days(&m));
+        // Earlier: 14 days and 2 months (BTC-27MAY22: 63 days).
+        let w = u.future(Coin::Btc, d(2024, 12, 6)).unwrap().unwrap();
+        assert_eq!(days(&w), 14);
+        let may = u.future(Coin::Btc, d(2022, 5, 27)).unwrap().unwrap();
+        assert_eq!(days(&may), 63);
+        // Quarterlies about a year all along.
+        let q = u.future(Coin::Btc, d(2027, 3, 26)).unwrap().unwrap();
+        assert!((357..=371).contains(&days(&q)));
+        // Tick 2.5 for dated BTC futures from 2023, 0.5 before and for the perpetual.
+        assert_eq!(
+            u.future(Coin::Btc, d(2023, 9, 29))
+                .unwrap()
+                .unwrap()
+                .tick_size,
+            2.5
+        );
+        assert_eq!(may.tick_size, 0.5);
+        assert_eq!(
+            u.lookup("BTC-PERPETUAL", parse_instant("2024-01-01").unwrap())
+                .unwrap()
+                .tick_size,
+            0.5
+        );
     }
 
     #[test]

@@ -80,6 +80,12 @@ impl RpcError {
         }
     }
 
+    /// 10030 `must_be_websocket_request`: a WebSocket-only method called over HTTP
+    /// (deribit-api.md §8.5; HTTP 400 like every error).
+    pub fn must_be_websocket() -> Self {
+        Self::new(10030, "must_be_websocket_request")
+    }
+
     /// 10040 `retry` (injected fault).
     pub fn retry() -> Self {
         Self::new(10040, "retry")

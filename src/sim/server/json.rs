@@ -66,6 +66,75 @@ pub fn grid_f64(out: &mut Vec<u8>, x: f64, decimals: u32) {
 
 const POW10: [f64; 9] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
 
+/// `x` in exponent notation as the exchange sometimes writes numbers: `2.0E+5`, `5.0E-4`,
+/// `7.4E+4` (deribit-api.md §8.4); parses back to exactly `x`.
+pub fn exponent(x: f64) -> String {
+    let s = format!("{x:E}");
+    let (mantissa, exp) = s.split_once('E').expect("{:E} has an exponent");
+    let mantissa = if mantissa.contains('.') {
+        mantissa.to_string()
+    } else {
+        format!("{mantissa}.0")
+    };
+    let exp = if exp.starts_with('-') {
+        exp.to_string()
+    } else {
+        format!("+{exp}")
+    };
+    format!("{mantissa}E{exp}")
+}
+
+/// Writes `x` like [`exponent`] straight into `out` (no allocation).
+pub fn write_exponent(out: &mut Vec<u8>, x: f64) {
+    use std::io::Write;
+    let start = out.len();
+    let _ = write!(out, "{x:E}");
+    let e = start
+        + out[start..]
+            .iter()
+            .position(|b| *b == b'E')
+            .expect("{:E} has an exponent");
+    let mut e = e;
+    if !out[start..e].contains(&b'.') {
+        out.splice(e..e, *b".0");
+        e += 2;
+    }
+    if out.get(e + 1) != Some(&b'-') {
+        out.insert(e + 1, b'+');
+    }
+}
+
+/// `json` with the number after each `"key":` for `keys` rewritten by [`exponent`].
+pub fn with_exponents(json: &[u8], keys: &[&str]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + 64);
+    let mut i = 0;
+    'outer: while i < json.len() {
+        for k in keys {
+            let pat = format!("\"{k}\":");
+            if json[i..].starts_with(pat.as_bytes()) {
+                out.extend_from_slice(pat.as_bytes());
+                i += pat.len();
+                let end = json[i..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_digit() || b"+-.eE".contains(b)))
+                    .map_or(json.len(), |p| i + p);
+                match std::str::from_utf8(&json[i..end])
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                {
+                    Some(x) => out.extend_from_slice(exponent(x).as_bytes()),
+                    None => out.extend_from_slice(&json[i..end]),
+                }
+                i = end;
+                continue 'outer;
+            }
+        }
+        out.push(json[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Any serialisable value.
 pub fn value<T: serde::Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
     serde_json::to_writer(&mut *out, v).expect("serialising to a Vec cannot fail");
@@ -92,6 +161,24 @@ pub fn array<T: Copy>(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn exponent_notation_round_trips() {
+        assert_eq!(super::exponent(200_000.0), "2.0E+5");
+        assert_eq!(super::exponent(74_000.0), "7.4E+4");
+        assert_eq!(super::exponent(0.0005), "5.0E-4");
+        assert_eq!(super::exponent(1e-8), "1.0E-8");
+        for x in [200_000.0, 74_000.0, 0.0005, 1e-8, 6250.0, 123.456] {
+            let mut out = Vec::new();
+            super::write_exponent(&mut out, x);
+            assert_eq!(String::from_utf8(out).unwrap(), super::exponent(x));
+        }
+        let j = super::with_exponents(br#"{"a":200000,"b":1,"c":[{"a":0.0005}]}"#, &["a"]);
+        assert_eq!(j, br#"{"a":2.0E+5,"b":1,"c":[{"a":5.0E-4}]}"#.to_vec());
+        let v: serde_json::Value = serde_json::from_slice(&j).unwrap();
+        assert_eq!(v["a"].as_f64(), Some(200_000.0));
+    }
+
     use crate::sim::hash::{h2, unit};
 
     fn serde(x: f64) -> String {

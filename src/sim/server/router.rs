@@ -29,6 +29,8 @@ struct Call {
     scope: String,
     method: String,
     params: Params,
+    /// Arrived under `/history` (the simulator playing history.deribit.com).
+    history: bool,
 }
 
 pub fn build(state: Arc<ServerState>) -> Router {
@@ -36,6 +38,10 @@ pub fn build(state: Arc<ServerState>) -> Router {
         .route("/api/v2/{scope}/{method}", get(handle_get))
         .route("/api/v2", post(handle_post))
         .route("/api/v2/", post(handle_post))
+        // The same API playing history.deribit.com (`--history-url http://HOST:PORT/history`).
+        .route("/history/api/v2/{scope}/{method}", get(handle_get_history))
+        .route("/history/api/v2", post(handle_post_history))
+        .route("/history/api/v2/", post(handle_post_history))
         .with_state(state)
 }
 
@@ -53,13 +59,34 @@ async fn handle_get(
     Path((scope, method)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let env = envelope(&st, None);
+    get_call(&st, peer, scope, method, query, false).await
+}
+
+async fn handle_get_history(
+    State(st): State<Arc<ServerState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path((scope, method)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    get_call(&st, peer, scope, method, query, true).await
+}
+
+async fn get_call(
+    st: &ServerState,
+    peer: SocketAddr,
+    scope: String,
+    method: String,
+    query: Option<String>,
+    history: bool,
+) -> Response {
+    let env = envelope(st, None);
     let call = Call {
         scope,
         method,
         params: Params::from_query(query.as_deref().unwrap_or("")),
+        history,
     };
-    serve(&st, peer.ip(), env, Ok(call)).await
+    serve(st, peer.ip(), env, Ok(call)).await
 }
 
 #[derive(serde::Deserialize)]
@@ -77,6 +104,18 @@ async fn handle_post(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     body: Bytes,
 ) -> Response {
+    post_call(&st, peer, body, false).await
+}
+
+async fn handle_post_history(
+    State(st): State<Arc<ServerState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
+    post_call(&st, peer, body, true).await
+}
+
+async fn post_call(st: &ServerState, peer: SocketAddr, body: Bytes, history: bool) -> Response {
     let parsed: Result<RpcRequest, _> = serde_json::from_slice(&body);
     let (id, call) = match parsed {
         Err(_) => (None, Err(RpcError::parse_error())),
@@ -89,6 +128,7 @@ async fn handle_post(
                         scope: scope.to_string(),
                         method: name.to_string(),
                         params,
+                        history,
                     }),
                     None => Err(RpcError::method_not_found()),
                 },
@@ -96,8 +136,8 @@ async fn handle_post(
             (id, call)
         }
     };
-    let env = envelope(&st, id);
-    serve(&st, peer.ip(), env, call).await
+    let env = envelope(st, id);
+    serve(st, peer.ip(), env, call).await
 }
 
 /// The answer before transport faults.
@@ -193,6 +233,9 @@ fn answer(
         Stats::bump(&st.stats.retry);
         return Err(RpcError::retry());
     }
+    if call.scope == "public" && methods::websocket_only(&call.method) {
+        return Err(RpcError::must_be_websocket());
+    }
     if call.scope == "private" {
         return Err(RpcError::unauthorized());
     }
@@ -204,6 +247,7 @@ fn answer(
         market: &st.market,
         now_ms: env.us_in.div_euclid(1000),
         maintenance,
+        history: call.history,
         candles: Cell::new(0),
     };
     let mut out = Vec::with_capacity(512);

@@ -10,23 +10,24 @@ use crate::domain::{Checkpoint, JobKey, TimeRange};
 use crate::store::error::StoreError;
 
 const COLUMNS: &str = "pipeline, instrument, range_start, range_end, cursor, state, rows, \
-                       requests, retries, last_error, updated_at";
+                       requests, retries, last_error, updated_at, data_start";
 
-/// Inserts or replaces a checkpoint; its 11 parameters start at `$first` (bound by [`bind`]).
+/// Inserts or replaces a checkpoint; its 12 parameters start at `$first` (bound by [`bind`]).
 pub(crate) fn save_sql(first: usize) -> String {
-    let p: Vec<String> = (first..first + 11).map(|i| format!("${i}")).collect();
+    let p: Vec<String> = (first..first + 12).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO backfill_progress (pipeline, instrument, range_start, range_end, cursor, \
-         state, rows, requests, retries, last_error, updated_at) VALUES ({}) \
+         state, rows, requests, retries, last_error, updated_at, data_start) VALUES ({}) \
          ON CONFLICT (pipeline, instrument) DO UPDATE SET range_start = EXCLUDED.range_start, \
          range_end = EXCLUDED.range_end, cursor = EXCLUDED.cursor, state = EXCLUDED.state, \
          rows = EXCLUDED.rows, requests = EXCLUDED.requests, retries = EXCLUDED.retries, \
-         last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at",
+         last_error = EXCLUDED.last_error, updated_at = EXCLUDED.updated_at, \
+         data_start = COALESCE(EXCLUDED.data_start, backfill_progress.data_start)",
         p.join(", ")
     )
 }
 
-/// Binds a checkpoint's 11 fields, in [`save_sql`] order, after whatever `q` already has.
+/// Binds a checkpoint's 12 fields, in [`save_sql`] order, after whatever `q` already has.
 pub(crate) fn bind<'q>(
     q: sqlx::query::Query<'q, Postgres, PgArguments>,
     cp: &'q Checkpoint,
@@ -42,7 +43,8 @@ pub(crate) fn bind<'q>(
         .bind(cp.requests)
         .bind(cp.retries)
         .bind(cp.last_error.as_deref())
-        .bind(to_ts(W, cp.updated_at)?))
+        .bind(to_ts(W, cp.updated_at)?)
+        .bind(cp.data_start.map(|t| to_ts(W, t)).transpose()?))
 }
 
 /// Inserts or replaces a checkpoint on the given connection (inside the caller's transaction).
@@ -84,6 +86,10 @@ fn from_row(row: &PgRow) -> Result<Checkpoint, StoreError> {
         retries: row.try_get("retries").map_err(get)?,
         last_error: row.try_get("last_error").map_err(get)?,
         updated_at: ts("updated_at")?,
+        data_start: row
+            .try_get::<Option<DateTime<Utc>>, _>("data_start")
+            .map_err(get)?
+            .map(to_ms),
     })
 }
 

@@ -7,18 +7,19 @@ use crate::domain::{Checkpoint, JobKey, TimeRange};
 use crate::store::error::StoreError;
 
 const COLUMNS: &str = "pipeline, instrument, range_start, range_end, cursor, state, rows, \
-                       requests, retries, last_error, updated_at";
+                       requests, retries, last_error, updated_at, data_start";
 
 /// Inserts or replaces a checkpoint on the given connection (inside the caller's transaction).
 pub(crate) async fn save(conn: &mut SqliteConnection, cp: &Checkpoint) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO backfill_progress (pipeline, instrument, range_start, range_end, cursor, \
-         state, rows, requests, retries, last_error, updated_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+         state, rows, requests, retries, last_error, updated_at, data_start) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
          ON CONFLICT (pipeline, instrument) DO UPDATE SET range_start = excluded.range_start, \
          range_end = excluded.range_end, cursor = excluded.cursor, state = excluded.state, \
          rows = excluded.rows, requests = excluded.requests, retries = excluded.retries, \
-         last_error = excluded.last_error, updated_at = excluded.updated_at",
+         last_error = excluded.last_error, updated_at = excluded.updated_at, \
+         data_start = COALESCE(excluded.data_start, backfill_progress.data_start)",
     )
     .bind(cp.key.pipeline.as_str())
     .bind(cp.key.instrument.as_str())
@@ -31,6 +32,7 @@ pub(crate) async fn save(conn: &mut SqliteConnection, cp: &Checkpoint) -> Result
     .bind(cp.retries)
     .bind(cp.last_error.as_deref())
     .bind(cp.updated_at)
+    .bind(cp.data_start)
     .execute(conn)
     .await
     .map_err(StoreError::db("writing a checkpoint"))?;
@@ -65,6 +67,7 @@ fn from_row(row: &SqliteRow) -> Result<Checkpoint, StoreError> {
         retries: row.try_get("retries").map_err(get)?,
         last_error: row.try_get("last_error").map_err(get)?,
         updated_at: row.try_get("updated_at").map_err(get)?,
+        data_start: row.try_get("data_start").map_err(get)?,
     })
 }
 

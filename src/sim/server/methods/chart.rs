@@ -56,8 +56,16 @@ pub fn write_candles(out: &mut Vec<u8>, candles: &[Candle]) {
     // Prices are on 0.01 grids, volumes on 1e-8 and costs on 1e-6: integer formatting gives
     // the same bytes as serde_json (see json::grid_f64).
     let price = |out: &mut Vec<u8>, x| json::grid_f64(out, x, 2);
+    // Numbers as the exchange writes them (deribit-api.md §8.4): no volume is `0`, a whole
+    // cost is in exponent notation (`6.25E+3`); deterministic, as the data is.
     out.extend_from_slice(b"{\"volume\":");
-    json::array(out, it().map(|c| c.volume), |o, x| json::grid_f64(o, x, 8));
+    json::array(out, it().map(|c| c.volume), |o, x| {
+        if x == 0.0 {
+            o.push(b'0')
+        } else {
+            json::grid_f64(o, x, 8)
+        }
+    });
     out.extend_from_slice(b",\"ticks\":");
     json::array(out, it().map(|c| c.ts), json::i64);
     out.extend_from_slice(b",\"status\":\"ok\",\"open\":");
@@ -67,7 +75,15 @@ pub fn write_candles(out: &mut Vec<u8>, candles: &[Candle]) {
     out.extend_from_slice(b",\"high\":");
     json::array(out, it().map(|c| c.high), price);
     out.extend_from_slice(b",\"cost\":");
-    json::array(out, it().map(|c| c.cost), |o, x| json::grid_f64(o, x, 6));
+    json::array(out, it().map(|c| c.cost), |o, x| {
+        if x == 0.0 {
+            o.push(b'0')
+        } else if x.fract() == 0.0 && x.abs() < 1e15 {
+            json::write_exponent(o, x)
+        } else {
+            json::grid_f64(o, x, 6)
+        }
+    });
     out.extend_from_slice(b",\"close\":");
     json::array(out, it().map(|c| c.close), price);
     out.push(b'}');

@@ -19,7 +19,27 @@ struct TickStep {
     tick_size: f64,
 }
 
-/// An instrument object with every field of deribit-api.md §1.1.
+/// A number as the exchange writes it: an integer when the value is whole (`"contract_size":
+/// 10`, `"maker_commission": 0`, deribit-api.md §8.4), a float otherwise.
+#[derive(Clone, Copy)]
+struct Num(f64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 1e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}
+
+/// Fields written in exponent notation (`2.0E+5`, `5.0E-4`), as the exchange sometimes does.
+const EXPONENT_FIELDS: [&str; 2] = ["block_trade_min_trade_amount", "taker_commission"];
+
+/// An instrument object with every field of deribit-api.md §1.1 and the 2026 additions
+/// (§8.6: `state`, `product_group`, `underlying_type`, `lot_size`, `index_id`, the currency
+/// uuids, `max_non_default_leverage`; no `rfq`).
 #[derive(Serialize)]
 struct InstrumentJson<'a> {
     tick_size: f64,
@@ -28,13 +48,19 @@ struct InstrumentJson<'a> {
     state: &'static str,
     settlement_period: &'static str,
     settlement_currency: &'static str,
-    rfq: bool,
     quote_currency: &'static str,
     price_index: &'static str,
-    min_trade_amount: f64,
+    min_trade_amount: Num,
     max_liquidation_commission: f64,
     max_leverage: u32,
-    maker_commission: f64,
+    max_non_default_leverage: u32,
+    maker_commission: Num,
+    product_group: String,
+    underlying_type: &'static str,
+    lot_size: Num,
+    index_id: i64,
+    base_currency_uuid: String,
+    quote_currency_uuid: String,
     kind: &'static str,
     is_active: bool,
     instrument_type: &'static str,
@@ -44,9 +70,9 @@ struct InstrumentJson<'a> {
     expiration_timestamp: i64,
     creation_timestamp: i64,
     counter_currency: &'static str,
-    contract_size: f64,
+    contract_size: Num,
     block_trade_tick_size: f64,
-    block_trade_min_trade_amount: f64,
+    block_trade_min_trade_amount: Num,
     block_trade_commission: f64,
     base_currency: &'static str,
 }
@@ -66,13 +92,32 @@ fn to_json(s: &InstrumentSpec, now_ms: i64) -> InstrumentJson<'_> {
         state: s.state(now_ms),
         settlement_period: s.settlement_period.as_str(),
         settlement_currency: s.settlement_currency(),
-        rfq: false,
         quote_currency: s.quote_currency(),
         price_index: s.price_index().as_str(),
-        min_trade_amount: s.min_trade_amount,
+        min_trade_amount: Num(s.min_trade_amount),
         max_liquidation_commission: 0.0075,
         max_leverage: 50,
-        maker_commission: 0.0,
+        max_non_default_leverage: 50,
+        maker_commission: Num(0.0),
+        product_group: format!(
+            "{}_{}",
+            s.base_currency().to_ascii_lowercase(),
+            if s.is_perpetual() {
+                "perpetual"
+            } else {
+                "future"
+            }
+        ),
+        underlying_type: "index",
+        lot_size: Num(s.contract_size),
+        index_id: match (s.coin, s.linear) {
+            (Coin::Btc, false) => 1,
+            (Coin::Eth, false) => 2,
+            (Coin::Btc, true) => 3,
+            (Coin::Eth, true) => 4,
+        },
+        base_currency_uuid: uuid_of(s.base_currency()),
+        quote_currency_uuid: uuid_of(s.quote_currency()),
         kind: "future",
         is_active: s.is_active(now_ms),
         instrument_type: s.instrument_type(),
@@ -82,12 +127,32 @@ fn to_json(s: &InstrumentSpec, now_ms: i64) -> InstrumentJson<'_> {
         expiration_timestamp: s.expiration_timestamp,
         creation_timestamp: s.creation_timestamp,
         counter_currency: s.quote_currency(),
-        contract_size: s.contract_size,
+        contract_size: Num(s.contract_size),
         block_trade_tick_size: 0.01,
-        block_trade_min_trade_amount: block_min,
+        block_trade_min_trade_amount: Num(block_min),
         block_trade_commission: 0.00025,
         base_currency: s.base_currency(),
     }
+}
+
+/// A stable uuid-shaped id for a currency code.
+fn uuid_of(code: &str) -> String {
+    let h = crate::sim::hash::salt_of(code);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h >> 32,
+        (h >> 16) & 0xffff,
+        h & 0xfff,
+        (h >> 20) & 0xfff,
+        h & 0xffff_ffff_ffff
+    )
+}
+
+/// Writes instrument objects with the exponent-notation fields rewritten.
+fn write_instruments<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    let mut buf = Vec::new();
+    json::value(&mut buf, v);
+    out.extend_from_slice(&json::with_exponents(&buf, &EXPONENT_FIELDS));
 }
 
 const CURRENCIES: [&str; 6] = ["BTC", "ETH", "USDC", "USDT", "EURR", "any"];
@@ -122,7 +187,10 @@ pub fn get_instruments(ctx: &Ctx, p: &Params, out: &mut Vec<u8>) -> Result<(), R
             })
             .filter(|s| {
                 if expired {
-                    s.expiration_timestamp <= now && now - s.expiration_timestamp <= window
+                    // The main host lists recently expired futures only; the history host
+                    // lists every one (deribit-api.md §8.2).
+                    s.expiration_timestamp <= now
+                        && (ctx.history || now - s.expiration_timestamp <= window)
                 } else {
                     s.is_active(now)
                 }
@@ -130,7 +198,7 @@ pub fn get_instruments(ctx: &Ctx, p: &Params, out: &mut Vec<u8>) -> Result<(), R
             .collect()
     };
     let objects: Vec<InstrumentJson> = list.iter().map(|s| to_json(s, now)).collect();
-    json::value(out, &objects);
+    write_instruments(out, &objects);
     Ok(())
 }
 
@@ -144,7 +212,7 @@ pub fn get_instrument(ctx: &Ctx, p: &Params, out: &mut Vec<u8>) -> Result<(), Rp
                 && ctx.market.is_long_expired(s, ctx.now_ms))
         })
         .ok_or_else(RpcError::instrument_not_found)?;
-    json::value(out, &to_json(&spec, ctx.now_ms));
+    write_instruments(out, &to_json(&spec, ctx.now_ms));
     Ok(())
 }
 

@@ -20,6 +20,9 @@ pub struct Ctx<'a> {
     /// Simulated now, fixed for the whole call.
     pub now_ms: i64,
     pub maintenance: bool,
+    /// The call came to the history host's path (`/history/api/v2/...`): `get_instruments`
+    /// with `expired=true` lists every expired future, not only recent ones.
+    pub history: bool,
     /// Candles the call served (for the counters).
     pub candles: std::cell::Cell<u64>,
 }
@@ -48,6 +51,20 @@ pub fn find(name: &str) -> Option<Method> {
         "test" => misc::test,
         _ => return None,
     })
+}
+
+/// Methods that exist only over WebSocket: over HTTP they answer 10030
+/// `must_be_websocket_request` (deribit-api.md §8.5).
+pub fn websocket_only(name: &str) -> bool {
+    matches!(
+        name,
+        "set_heartbeat"
+            | "disable_heartbeat"
+            | "subscribe"
+            | "unsubscribe"
+            | "unsubscribe_all"
+            | "hello"
+    )
 }
 
 /// Methods that still answer during maintenance.

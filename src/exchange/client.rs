@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::error::{ErrorClass, ExchangeError};
 use super::ratelimit::{Cost, RateLimiter};
-use super::types::{ApiFundingRow, ApiInstrument, ChartData, DeliveryPrices, Envelope};
+use super::types::{
+    ApiCurrency, ApiFundingRow, ApiInstrument, ChartData, DeliveryPrices, Envelope,
+};
 use crate::domain::{Candle, FundingRate};
 
 /// How the client retries.
@@ -107,10 +109,7 @@ pub struct DeribitClient {
 impl std::fmt::Debug for DeribitClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeribitClient")
-            .field(
-                "api_base",
-                &crate::config::redact_url(self.api_base.as_str()),
-            )
+            .field("api_base", &crate::redact::redact(self.api_base.as_str()))
             .finish_non_exhaustive()
     }
 }
@@ -128,8 +127,8 @@ pub struct BadExchangeUrl {
 impl DeribitClient {
     pub fn new(config: &ClientConfig, limiter: Arc<RateLimiter>) -> Result<Self, BadExchangeUrl> {
         let bad = |reason: String| BadExchangeUrl {
-            url: config.base_url.clone(),
-            reason,
+            url: crate::redact::redact(&config.base_url),
+            reason: crate::redact::redact(&reason),
         };
         let mut base = url::Url::parse(&config.base_url).map_err(|e| bad(e.to_string()))?;
         if !matches!(base.scheme(), "http" | "https") || base.host().is_none() {
@@ -171,11 +170,11 @@ impl DeribitClient {
         &self.stats
     }
 
-    /// The exchange's base URL as given (for messages).
+    /// The exchange's base URL as given, credentials redacted (for messages).
     pub fn base_url(&self) -> String {
         let mut u = self.api_base.clone();
         u.set_path("");
-        u.as_str().trim_end_matches('/').to_string()
+        crate::redact::redact(u.as_str().trim_end_matches('/'))
     }
 
     fn url(&self, method: &str, params: &[(&str, String)]) -> url::Url {
@@ -272,6 +271,8 @@ impl DeribitClient {
             detail = format!("{detail}: {s}");
             source = s.source();
         }
+        // reqwest's message holds the request URL, credentials and all.
+        let detail = crate::redact::redact(&detail);
         ExchangeError::new(ErrorClass::Transient, method, format!("{what} ({detail})"))
     }
 
@@ -457,6 +458,22 @@ impl DeribitClient {
             stop,
         )
         .await
+    }
+
+    /// `public/get_currencies`: the currency codes the exchange has (BTC, ETH, ...).
+    pub async fn get_currencies(
+        &self,
+        stop: &CancellationToken,
+    ) -> Result<Vec<String>, FetchError> {
+        self.call::<Vec<ApiCurrency>>(
+            "public/get_currencies",
+            &[],
+            Cost::Normal,
+            &NoObserver,
+            stop,
+        )
+        .await
+        .map(|f| f.value.into_iter().map(|c| c.currency).collect())
     }
 
     /// `public/get_time`: the exchange's clock in ms. Used as a reachability check.

@@ -13,5 +13,6 @@ pub use client::{
 pub use error::{ErrorClass, ExchangeError, codes};
 pub use ratelimit::{Cost, RateLimitSnapshot, RateLimiter, SAFETY_FACTOR, slowdown_factor};
 pub use types::{
-    ApiFundingRow, ApiInstrument, ChartData, DeliveryPrice, DeliveryPrices, Envelope, RpcError,
+    ApiCurrency, ApiFundingRow, ApiInstrument, ChartData, DeliveryPrice, DeliveryPrices, Envelope,
+    RpcError,
 };

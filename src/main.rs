@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Err(report) if cli::is_broken_pipe(&report) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("error: {}", cli::one_line(&report));
-            ExitCode::FAILURE
+            cli::exit_code_of(&report)
         }
     }
 }

@@ -504,3 +504,395 @@ async fn on_finish_command_hears_the_outcome() {
     assert!(summary.contains("cannot reach the exchange"), "{summary}");
     sim.shutdown().await;
 }
+
+/// A refused command: exit 2 (bad usage) and one `error: <problem> — <fix>` line naming `fix`.
+fn assert_usage_error(o: &Output, fix: &str) {
+    assert_clear_error(o, fix);
+    assert_eq!(o.status.code(), Some(2), "bad usage exits 2: {}", stderr(o));
+    let err = stderr(o);
+    let line = err.lines().find(|l| l.starts_with("error:")).unwrap();
+    assert!(line.contains(" — "), "problem — fix: {line}");
+}
+
+fn run_args<'a>(url: &'a str, exchange: &'a str) -> Vec<&'a str> {
+    vec![
+        "--database-url",
+        url,
+        "--log-file",
+        "log.txt",
+        "run",
+        "--exchange-url",
+        exchange,
+    ]
+}
+
+/// Input with nothing in it, or with what the exchange does not have, is refused with exit 2
+/// before the database is created (or, when it exists, touched).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn degenerate_input_is_refused_before_the_database_is_touched() {
+    let sim = spawn_sim(unlimited()).await;
+    let ex = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db").join("x.db");
+    std::fs::create_dir(dir.path().join("db")).unwrap();
+    let url = format!("sqlite://{}", db.display());
+    let cases: [(&[&str], &str); 10] = [
+        (
+            &["--start", "2024-02-01", "--end", "2024-02-01"],
+            "pass an --end later than --start",
+        ),
+        (
+            &["--start", "1970-01-01", "--end", "1970-02-01"],
+            "before Deribit existed",
+        ),
+        (
+            &["--start", "2100-01-01", "--end", "2100-02-01"],
+            "pass a --start before now",
+        ),
+        (
+            &[
+                "--start",
+                "2024-02-01",
+                "--end",
+                "2024-02-02",
+                "--instruments",
+                "XRP-*",
+            ],
+            "no BTC,ETH instrument matches --instruments XRP-*",
+        ),
+        (
+            &[
+                "--currencies",
+                "DOGE",
+                "--start",
+                "2024-02-01",
+                "--end",
+                "2024-02-02",
+            ],
+            "unknown currency DOGE: the exchange lists BTC, ETH",
+        ),
+        (&["--pipelines", "foo"], "choose from futures"),
+        (&["--start", "2026-13-10"], "YYYY-MM-DD"),
+        (
+            &["--start", "2024-02-10", "--end", "2024-02-01"],
+            "--end later than --start",
+        ),
+        (&["--parallel", "0"], "use 1 to 64"),
+        (&["--dry-run", "--gaps-only"], "verify"),
+    ];
+    for (extra, fix) in cases {
+        let o = bin(dir.path())
+            .args(run_args(&url, &ex))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_usage_error(&o, fix);
+        assert!(
+            !stderr(&o).contains("-32602"),
+            "no raw exchange error: {}",
+            stderr(&o)
+        );
+        assert!(!db.exists(), "{extra:?} created the database");
+    }
+    // The dry run refuses an empty plan too.
+    let o = bin(dir.path())
+        .args(run_args(&url, &ex))
+        .args([
+            "--dry-run",
+            "--instruments",
+            "XRP-*",
+            "--start",
+            "2024-02-01",
+        ])
+        .output()
+        .unwrap();
+    assert_usage_error(&o, "nothing to backfill");
+
+    // With a database holding a backfill: the same refusals leave the file as it was.
+    let o = bin(dir.path())
+        .args(run_args(&url, &ex))
+        .args(["--currencies", "BTC", "--pipelines", "perpetuals"])
+        .args(["--start", "2024-02-27", "--end", "2024-02-28"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = file_fingerprint(&db);
+    for (extra, fix) in cases {
+        let o = bin(dir.path())
+            .args(run_args(&url, &ex))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_usage_error(&o, fix);
+        assert_eq!(
+            file_fingerprint(&db),
+            before,
+            "{extra:?} changed the database"
+        );
+    }
+    // An instrument glob that matches nothing in a database that knows instruments.
+    let o = bin(dir.path())
+        .args(run_args(&url, &ex))
+        .args(["--instruments", "BTC-1JAN19*", "--start", "2024-02-01"])
+        .output()
+        .unwrap();
+    assert_usage_error(
+        &o,
+        "no BTC,ETH instrument matches --instruments BTC-1JAN19*",
+    );
+    assert_eq!(file_fingerprint(&db), before);
+    // `instruments` names unknown currencies the same way.
+    let o = bin(dir.path())
+        .args([
+            "--log-file",
+            "log.txt",
+            "instruments",
+            "--exchange-url",
+            &ex,
+        ])
+        .args(["--currencies", "DOGE", "--start", "2024-02-01"])
+        .output()
+        .unwrap();
+    assert_usage_error(&o, "unknown currency DOGE");
+    sim.shutdown().await;
+}
+
+/// `run` on a SQLite file with a damaged page refuses with the fix before writing a byte.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_damaged_sqlite_file_is_refused_before_writing() {
+    let sim = spawn_sim(unlimited()).await;
+    let ex = sim.base_url();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("x.db");
+    let url = format!("sqlite://{}", db.display());
+    let o = bin(dir.path())
+        .args(run_args(&url, &ex))
+        .args(["--currencies", "BTC", "--pipelines", "perpetuals"])
+        .args(["--start", "2024-02-27", "--end", "2024-02-28"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Garbage over three pages in the middle of the file (the candles' b-tree).
+    let mut bytes = std::fs::read(&db).unwrap();
+    let page = u16::from_be_bytes([bytes[16], bytes[17]]) as usize;
+    let pages = bytes.len() / page;
+    assert!(pages > 10, "a real database: {pages} pages");
+    for p in pages / 2..pages / 2 + 3 {
+        bytes[p * page..(p + 1) * page].fill(0xA5);
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    let o = bin(dir.path())
+        .args(run_args(&url, &ex))
+        .args(["--currencies", "BTC", "--pipelines", "perpetuals"])
+        .args(["--start", "2024-02-27", "--end", "2024-03-01"])
+        .output()
+        .unwrap();
+    assert_clear_error(&o, ".recover");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is damaged"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "nothing was written");
+    sim.shutdown().await;
+}
+
+/// Commands that only read never create a database (nor its folder, nor their output folder).
+#[test]
+fn read_only_commands_never_create_a_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://typo/x.db";
+    for args in [
+        &["verify"][..],
+        &["status"],
+        &["report", "--kind", "completion"],
+        &["plot", "basis", "--out", "basis.png"],
+        &["run", "--gaps-only", "--exchange-url", "http://127.0.0.1:9"],
+    ] {
+        let o = bin(dir.path())
+            .args(["--database-url", url, "--log-file", "log.txt"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_usage_error(&o, "check --database-url");
+        assert!(!dir.path().join("typo").exists(), "{args:?} created it");
+    }
+    assert!(!dir.path().join("evidence").exists());
+    assert!(!dir.path().join("reports").exists());
+}
+
+/// `status` only reads: a read-only file in a read-only folder is fine and stays unchanged.
+/// Root ignores permissions, so as root the binary runs as `nobody`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_reads_a_read_only_database() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = spawn_sim(unlimited()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let db = ro.join("x.db");
+    let url = format!("sqlite://{}", db.display());
+    let o = bin(dir.path())
+        .args(run_args(&url, &sim.base_url()))
+        .args(["--currencies", "BTC", "--pipelines", "perpetuals"])
+        .args(["--start", "2024-02-27", "--end", "2024-02-28"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    sim.shutdown().await;
+    let before = std::fs::read(&db).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let mut status = if rustix::process::geteuid().is_root() {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+        c
+    } else {
+        Command::new(BIN)
+    };
+    let o = status
+        .current_dir(&ro)
+        .env_remove("DATABASE_URL")
+        .env_remove("DERIBIT_BACKFILL_CONFIG")
+        .env("HOME", &ro)
+        .args(["--database-url", &url, "status", "--json"])
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["jobs"]["done"], 1, "{v}");
+    assert_eq!(std::fs::read(&db).unwrap(), before, "status wrote nothing");
+    let names: Vec<_> = std::fs::read_dir(&ro)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        names,
+        vec![std::ffi::OsString::from("x.db")],
+        "no -wal/-shm left"
+    );
+}
+
+/// Passwords and tokens in the database and exchange URLs never reach `config`, the error
+/// line or the on-finish command's environment.
+#[test]
+fn secrets_never_reach_the_screen_or_the_hook() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = ["hunter2", "s3cr%40t", "s3cr@t", "k3y", "t0k3n", "pa55"];
+    let check = |o: &Output| {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        for s in secrets {
+            assert!(!all.contains(s), "{s} shown: {all}");
+        }
+        all
+    };
+    for (url, shown) in [
+        (
+            "postgres://ops@db:5432/m?password=hunter2&sslmode=require",
+            "postgres://ops@db:5432/m?password=***&sslmode=require",
+        ),
+        (
+            "postgres://ops:s3cr%40t@db:5432/m",
+            "postgres://ops:***@db:5432/m",
+        ),
+        (
+            "postgres://ops@db/m?sslpassword=k3y&pass%77ord=hunter2",
+            "postgres://ops@db/m?sslpassword=***&pass%77ord=***",
+        ),
+    ] {
+        let cfg = dir.path().join("secret.toml");
+        std::fs::write(
+            &cfg,
+            "exchange_url = \"http://me:pa55@127.0.0.1:9/?token=t0k3n\"\n",
+        )
+        .unwrap();
+        let o = bin(dir.path())
+            .arg("--config")
+            .arg(&cfg)
+            .args(["--database-url", url, "config"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = check(&o);
+        assert!(text.contains(shown), "{text}");
+        assert!(
+            text.contains("http://me:***@127.0.0.1:9/?token=***"),
+            "{text}"
+        );
+    }
+    // A libpq key=value string is not accepted, and not shown either.
+    let o = bin(dir.path())
+        .args(["--database-url", "host=db password=hunter2", "config"])
+        .output()
+        .unwrap();
+    assert_usage_error(&o, "sqlite://");
+    check(&o);
+
+    // The exchange unreachable: the error line and the hook's environment.
+    let hook = dir.path().join("hook.txt");
+    let o = bin(dir.path())
+        .args([
+            "--database-url",
+            "postgres://ops@127.0.0.1:1/m?password=hunter2",
+            "--log-file",
+            "log.txt",
+            "run",
+        ])
+        .args([
+            "--exchange-url",
+            "http://me:pa55@127.0.0.1:9/?token=t0k3n",
+            "--on-finish",
+            &format!("env | grep DERIBIT_BACKFILL_ > {}", hook.display()),
+        ])
+        .output()
+        .unwrap();
+    assert_clear_error(&o, "cannot reach the exchange at http://me:***@127.0.0.1:9");
+    check(&o);
+    let env = std::fs::read_to_string(&hook).unwrap();
+    for s in secrets {
+        assert!(!env.contains(s), "{s} in the hook's environment: {env}");
+    }
+    assert!(
+        env.contains("DERIBIT_BACKFILL_DATABASE=postgres://ops@127.0.0.1:1/m?password=***"),
+        "{env}"
+    );
+    assert!(env.contains("DERIBIT_BACKFILL_EXIT_CODE=1"), "{env}");
+}
+
+/// An unknown `[keys]` action is bad usage: `config` refuses it, and `run` refuses it before
+/// contacting the exchange.
+#[test]
+fn unknown_key_actions_are_refused_before_the_exchange() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("keys.toml");
+    std::fs::write(&cfg, "[keys]\npauze = \"p\"\n").unwrap();
+    let o = bin(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .arg("config")
+        .output()
+        .unwrap();
+    assert_usage_error(&o, "did you mean \"pause\"");
+    assert!(stderr(&o).contains("keys.toml"), "{}", stderr(&o));
+
+    let exchange = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ex = format!("http://{}", exchange.local_addr().unwrap());
+    let o = bin(dir.path())
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--database-url", "sqlite://x.db", "--log-file", "log.txt"])
+        .args(["run", "--exchange-url", &ex])
+        .output()
+        .unwrap();
+    assert_usage_error(&o, "pauze");
+    exchange.set_nonblocking(true).unwrap();
+    let contacted = exchange.accept();
+    assert!(
+        matches!(&contacted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the exchange was contacted: {contacted:?}"
+    );
+    assert!(!dir.path().join("x.db").exists());
+}

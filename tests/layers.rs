@@ -7,15 +7,17 @@ use std::path::Path;
 
 /// Every top-level module and the modules below it that it may use.
 const ALLOWED: &[(&str, &[&str])] = &[
-    // Pure leaves.
+    // Pure leaves: the domain, human formats, secret redaction, the bad-usage error type.
     ("domain", &[]),
     ("human", &[]),
+    ("redact", &[]),
+    ("usage", &[]),
     // Storage, exchange, simulator, configuration: on the domain only (the client reads its
     // rate-limit and retry settings from `config`).
-    ("config", &["domain"]),
-    ("store", &["domain"]),
+    ("config", &["domain", "redact"]),
+    ("store", &["domain", "redact"]),
     ("sim", &["domain"]),
-    ("exchange", &["domain", "config"]),
+    ("exchange", &["domain", "config", "redact"]),
     // The engine and what runs beside it. `jobs` reaches the database only through its
     // `JobSink` port, which `backfill` implements with the store.
     ("jobs", &["domain", "exchange"]),
@@ -27,7 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "backfill",
         &[
-            "domain", "config", "exchange", "store", "jobs", "health", "plot",
+            "domain", "config", "exchange", "store", "jobs", "health", "plot", "usage",
         ],
     ),
     // The dashboard's state, UI-agnostic.
@@ -53,6 +55,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "domain",
             "human",
+            "redact",
+            "usage",
             "config",
             "store",
             "sim",
@@ -76,10 +80,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
 
 /// Upward edges that exist today and are scheduled to go (issue 13). Listed so that nothing
 /// new creeps in; the test fails when one disappears too, so the list stays true.
-const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[
-    // `backfill::session` parses `--currencies` with the CLI's parser.
-    ("backfill", "cli"),
-];
+const KNOWN_EXCEPTIONS: &[(&str, &str)] = &[];
 
 fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap() {

@@ -8,21 +8,25 @@ use std::time::Duration;
 use color_eyre::eyre::{Result, WrapErr, eyre};
 use tokio_util::sync::CancellationToken;
 
+use super::explore::{Explored, check_plan, explore, plan_request};
 use super::sink::StoreSink;
 use crate::config::Config;
-use crate::domain::time::{MINUTE_MS, parse_instant};
+use crate::domain::time::{DAY_MS, format_ms, parse_instant};
 use crate::domain::{Checkpoint, JobKey, JobState, Pipeline, TimeRange};
 use crate::exchange::{ClientConfig, DeribitClient, FetchError, RateLimiter, RetryPolicy};
-use crate::jobs::discover::{Discovered, discover};
+use crate::jobs::discover::Discovered;
 use crate::jobs::{
-    Clock, DbRetry, EngineOptions, EventReceiver, InstrumentFilter, JobsHandle, Plan, PlanRequest,
-    WorkerCtx,
+    Clock, DbRetry, EngineOptions, EventReceiver, InstrumentFilter, JobsHandle, Plan, WorkerCtx,
 };
 use crate::store::Store;
+use crate::usage::UsageError;
 
 /// Where the history starts when no `--start` is given (the simulator's and the real
 /// exchange's earliest perpetual data is from August 2018).
 pub const HISTORY_START: &str = "2018-08-01";
+
+/// Deribit opened in June 2016: a range that ends before has nothing to fetch.
+pub const DERIBIT_LAUNCH: &str = "2016-06-01";
 
 /// What to backfill.
 #[derive(Debug, Clone)]
@@ -62,7 +66,7 @@ impl BackfillOptions {
                 "--pipelines is empty: choose from futures, perpetuals, funding, index, basis"
             ));
         }
-        let currencies = crate::cli::parse_currencies(currencies)?;
+        let currencies = crate::domain::parse_currencies(currencies)?;
         let filter = if instruments.is_empty() {
             None
         } else {
@@ -72,9 +76,27 @@ impl BackfillOptions {
         let end = end.map(parse_instant).transpose().wrap_err("--end")?;
         if let (Some(s), Some(e)) = (start, end) {
             TimeRange::new(s, e)?;
+            if s == e {
+                return Err(UsageError::new(format!(
+                    "--start and --end are both {}: the range is empty (the end is exclusive) — pass an --end later than --start, e.g. --end {}",
+                    format_ms(s),
+                    &format_ms(s + DAY_MS)[..10]
+                ))
+                .into());
+            }
+        }
+        let launch = parse_instant(DERIBIT_LAUNCH).expect("constant");
+        if let Some(e) = end
+            && e <= launch
+        {
+            return Err(UsageError::new(format!(
+                "--end {} is before Deribit existed (it opened in 2016; its history starts {HISTORY_START}): there is nothing to fetch — pass a --start on or after {HISTORY_START}, or leave --start and --end out for the whole history",
+                format_ms(e)
+            ))
+            .into());
         }
         if parallel == 0 || parallel > crate::jobs::supervisor::MAX_PARALLEL {
-            return Err(eyre!("--parallel {parallel} is out of range: use 1 to 64"));
+            return Err(eyre!("--parallel {parallel} is out of range — use 1 to 64"));
         }
         Ok(Self {
             pipelines: ps,
@@ -180,55 +202,37 @@ impl Prepared {
     }
 }
 
-/// Discovers instruments (storing them unless `store_instruments` is false) and plans.
+/// Discovers instruments and plans against what is stored (storing the instrument list), or
+/// against nothing when `store` is `None` (`--dry-run`).
 pub async fn prepare(
     client: &DeribitClient,
     store: Option<&Arc<dyn Store>>,
     options: &BackfillOptions,
     stop: &CancellationToken,
 ) -> Result<Prepared> {
-    let exchange_now = reach(client, stop).await?;
-    let start = options
-        .start
-        .unwrap_or(parse_instant(HISTORY_START).expect("constant"));
-    let end = options.end.unwrap_or(exchange_now).min(exchange_now);
-    let range = TimeRange::new(start, end.max(start))?;
-    let discovered = match discover(client, &options.currencies, &range, stop).await {
-        Ok(d) => d,
-        Err(e) => return Err(eyre!("cannot list the exchange's instruments: {e}")),
-    };
-    tracing::info!(
-        from_api = discovered.from_api,
-        total = discovered.instruments.len(),
-        "instruments discovered"
-    );
+    let explored = explore(client, options, stop).await?;
+    plan_against(explored, store, options).await
+}
+
+/// Plans what [`explore`] found against the store. Refuses (before writing anything) names
+/// nobody knows and a plan without jobs; then stores the instrument list.
+pub async fn plan_against(
+    explored: Explored,
+    store: Option<&Arc<dyn Store>>,
+    options: &BackfillOptions,
+) -> Result<Prepared> {
+    let Explored {
+        discovered,
+        exchange_now,
+    } = explored.clone();
     let mut instruments = discovered.instruments.clone();
     // Names the operator typed must be known (to the exchange, the calendar, or an earlier run)
-    // before anything is written.
-    let mut known: Vec<String> = instruments.iter().map(|r| r.instrument.clone()).collect();
-    if let Some(store) = store {
-        known.extend(
-            store
-                .list_instruments()
-                .await?
-                .into_iter()
-                .map(|r| r.instrument),
-        );
-    }
-    if let Some(filter) = &options.instruments {
-        let unknown: Vec<String> = filter
-            .exact_names()
-            .into_iter()
-            .filter(|n| !known.iter().any(|k| k == n))
-            .collect();
-        if !unknown.is_empty() {
-            return Err(eyre!(
-                "unknown instrument {}: neither listed by the exchange nor predicted by the expiry calendar for {} — check the name, or `deribit-backfill instruments --start ...` lists the known ones",
-                unknown.join(", "),
-                options.currencies.join(",")
-            ));
-        }
-    }
+    // and the plan must hold a job, before anything is written.
+    let stored = match store {
+        Some(store) => store.list_instruments().await?,
+        None => Vec::new(),
+    };
+    check_plan(&explored, &stored, options)?;
     let mut checkpoints = HashMap::new();
     if let Some(store) = store {
         store
@@ -241,15 +245,7 @@ pub async fn prepare(
             checkpoints.insert(cp.key.clone(), cp);
         }
     }
-    let request = PlanRequest {
-        pipelines: options.pipelines.clone(),
-        currencies: options.currencies.clone(),
-        instruments: options.instruments.clone(),
-        start: options.start,
-        end: options.end,
-        now: exchange_now - exchange_now.rem_euclid(MINUTE_MS),
-    };
-    let plan = crate::jobs::plan(&instruments, &request);
+    let plan = crate::jobs::plan(&instruments, &plan_request(options, exchange_now));
     if options.resume_paused {
         for cp in checkpoints.values_mut() {
             if cp.state == JobState::Paused {

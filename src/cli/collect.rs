@@ -11,20 +11,22 @@ use crate::backfill;
 use crate::collector::{Collector, CollectorOptions, collector_id};
 use crate::config::Config;
 use crate::store;
+use crate::usage::{UsageError, usage};
 
 pub async fn run(config: &Config, args: &CollectArgs) -> Result<ExitCode> {
     let currencies = super::parse_currencies(if args.currencies.is_empty() {
         &config.backfill.currencies
     } else {
         &args.currencies
-    })?;
+    })
+    .map_err(usage)?;
     let interval = args
         .interval
         .unwrap_or(config.collector.poll_interval_seconds);
     if interval == 0 {
-        color_eyre::eyre::bail!("--interval 0 is not allowed: use at least 1 second");
+        return Err(UsageError::new("--interval 0 is not allowed — use at least 1 second").into());
     }
-    let client = backfill::client(config)?;
+    let client = backfill::client(config).map_err(usage)?;
     let stop = crate::signals::listen(|name| {
         let _ = writeln!(std::io::stderr(), "{name}: stopping the collector");
     });

@@ -13,7 +13,7 @@ use super::run as headless_run;
 use crate::backfill::{self, sampler};
 use crate::config::Config;
 use crate::jobs::{Clock, EngineSnapshot, JobsHandle};
-use crate::store::{self, Store};
+use crate::store::Store;
 use crate::tui::{DashboardInputs, run_dashboard};
 
 /// Whether the dashboard can run: stdin and stdout are terminals.
@@ -89,15 +89,14 @@ pub async fn run(config: &Config, args: &BackfillArgs) -> Result<ExitCode> {
 
 async fn dashboard_run(config: &Config, args: &BackfillArgs) -> Result<ExitCode> {
     let opts = headless_run::options(config, args)?;
-    let client = backfill::client(config)?;
+    let client = backfill::client(config).map_err(crate::usage::usage)?;
     let stop = crate::signals::listen(|_| {});
-    let store = store::connect(&config.database_url).await?;
     let _ = writeln!(
         std::io::stderr(),
         "discovering instruments at {} …",
         client.base_url()
     );
-    let prepared = backfill::prepare(&client, Some(&store), &opts, &stop).await?;
+    let (prepared, store) = headless_run::open_and_prepare(config, &client, &opts, &stop).await?;
     let (handle, _events, task) = backfill::launch(prepared, store.clone(), client, opts.parallel);
     let clock = backfill::system_clock();
     let snapshot = dashboard_session(config, store.clone(), handle, stop, clock.clone()).await?;

@@ -3,14 +3,15 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use color_eyre::eyre::{Result, WrapErr, bail};
+use color_eyre::eyre::{Result, WrapErr};
 
 use super::InstrumentsArgs;
 use crate::config::Config;
 use crate::domain::InstrumentKind;
 use crate::domain::TimeRange;
 use crate::domain::time::{format_ms, parse_instant};
-use crate::jobs::discover::{discover, unite};
+use crate::jobs::discover::unite;
+use crate::usage::usage;
 
 /// Parses `--start`/`--end` into a range; `--end` defaults to now.
 pub fn parse_range(start: &str, end: Option<&str>, now_ms: i64) -> Result<TimeRange> {
@@ -22,28 +23,15 @@ pub fn parse_range(start: &str, end: Option<&str>, now_ms: i64) -> Result<TimeRa
     Ok(TimeRange::new(start_ms, end_ms)?)
 }
 
-/// Checks currency codes typed by the user.
+/// Checks currency codes typed by the user (the domain's rule, as an eyre error).
 pub fn parse_currencies(list: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for c in list {
-        let c = c.trim().to_uppercase();
-        if c.is_empty() || !c.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            bail!("--currencies {c:?} is not a currency code: use e.g. --currencies BTC,ETH");
-        }
-        if !out.contains(&c) {
-            out.push(c);
-        }
-    }
-    if out.is_empty() {
-        bail!("--currencies is empty: use e.g. --currencies BTC,ETH");
-    }
-    Ok(out)
+    Ok(crate::domain::parse_currencies(list)?)
 }
 
 pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp_millis();
-    let range = parse_range(&args.start, args.end.as_deref(), now)?;
-    let currencies = parse_currencies(&args.currencies)?;
+    let range = parse_range(&args.start, args.end.as_deref(), now).map_err(usage)?;
+    let currencies = parse_currencies(&args.currencies).map_err(usage)?;
     let (list, from_api, expired) = if args.calendar_only {
         (
             unite(&[], &currencies, &range),
@@ -51,12 +39,10 @@ pub async fn run(config: &Config, args: &InstrumentsArgs) -> Result<ExitCode> {
             "not asked (--calendar-only)".to_string(),
         )
     } else {
-        let client = crate::backfill::client(config)?;
+        let client = crate::backfill::client(config).map_err(usage)?;
         let stop = tokio_util::sync::CancellationToken::new();
         crate::backfill::reach(&client, &stop).await?;
-        let found = discover(&client, &currencies, &range, &stop)
-            .await
-            .map_err(|e| color_eyre::eyre::eyre!("cannot list the exchange's instruments: {e}"))?;
+        let found = crate::backfill::discover_checked(&client, &currencies, &range, &stop).await?;
         let expired = match &found.expired_source {
             crate::jobs::ExpiredSource::History => {
                 format!("the history host ({} rows)", found.from_history)

@@ -26,6 +26,7 @@ pub use verify::EXIT_CHECKS_FAILED;
 
 use crate::config::{self, Config, Overrides};
 use crate::telemetry::LogMode;
+use crate::usage::{EXIT_USAGE, UsageError, usage};
 
 async fn migrate(config: &Config) -> Result<ExitCode> {
     let url = crate::store::DatabaseUrl::parse(&config.database_url)?;
@@ -52,7 +53,8 @@ impl GlobalArgs {
     }
 }
 
-/// Loads the layered configuration for these arguments.
+/// Loads the layered configuration for these arguments. A bad file or value (the `[keys]`
+/// table included) is bad usage, refused before anything contacts the exchange or the database.
 pub fn load_config(global: &GlobalArgs, extra: Overrides) -> Result<config::Loaded> {
     let mut o = global.overrides();
     if extra.exchange_url.is_some() {
@@ -61,7 +63,40 @@ pub fn load_config(global: &GlobalArgs, extra: Overrides) -> Result<config::Load
     if extra.history_url.is_some() {
         o.history_url = extra.history_url;
     }
-    Ok(config::load(global.config.as_deref(), &o)?)
+    let loaded = config::load(global.config.as_deref(), &o).map_err(usage)?;
+    if let Err(e) = crate::app::Keymap::with_overrides(&loaded.config.keys) {
+        let file = loaded
+            .file
+            .as_deref()
+            .map(|f| format!("config file {}: ", f.display()))
+            .unwrap_or_default();
+        let problems: Vec<String> = e.problems.iter().map(|p| p.to_string()).collect();
+        return Err(UsageError::new(format!("{file}{}", problems.join("; "))).into());
+    }
+    Ok(loaded)
+}
+
+/// Refuses (as bad usage) a SQLite URL whose file is not there, for commands that read an
+/// existing database: they never create one.
+pub fn require_database(url: &str, what: &str) -> Result<()> {
+    let parsed = crate::store::DatabaseUrl::parse(url)?;
+    match parsed.sqlite_path() {
+        Some(path) if !path.exists() => Err(UsageError::new(format!(
+            "no database at {}: `{what}` reads an existing database and creates none — check --database-url (or DATABASE_URL), or run a backfill first (`deribit-backfill run`)",
+            path.display()
+        ))
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+/// The exit status of an error: [`EXIT_USAGE`] for bad usage, 1 otherwise.
+pub fn exit_code_of(report: &color_eyre::eyre::Report) -> ExitCode {
+    if report.chain().any(|c| c.is::<UsageError>()) {
+        ExitCode::from(EXIT_USAGE)
+    } else {
+        ExitCode::FAILURE
+    }
 }
 
 /// Runs the parsed command line; returns the process exit code.
@@ -150,14 +185,14 @@ pub fn is_broken_pipe(report: &color_eyre::eyre::Report) -> bool {
     })
 }
 
-/// Formats an error and its causes on one line: `problem: cause: cause`.
+/// Formats an error and its causes on one line: `problem: cause: cause`, secrets redacted.
 pub fn one_line(report: &color_eyre::eyre::Report) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in report.chain() {
-        let text = cause.to_string();
+        let text = cause.to_string().replace('\n', "; ");
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
     }
-    parts.join(": ")
+    crate::redact::redact(&parts.join(": "))
 }

@@ -6,7 +6,7 @@
 //! | variable | value |
 //! |---|---|
 //! | `DERIBIT_BACKFILL_RESULT` | `done`, `failed`, `incomplete`, or `error` (it could not run) |
-//! | `DERIBIT_BACKFILL_EXIT_CODE` | the exit code the backfill is about to return (0, 1, 3) |
+//! | `DERIBIT_BACKFILL_EXIT_CODE` | the exit code the backfill is about to return (0, 1, 2, 3) |
 //! | `DERIBIT_BACKFILL_JOBS_DONE`, `_FAILED`, `_UNAVAILABLE`, `_LEFT` | job counts |
 //! | `DERIBIT_BACKFILL_ROWS_WRITTEN` | rows written by this run |
 //! | `DERIBIT_BACKFILL_DATABASE` | the database URL, password redacted |
@@ -54,24 +54,22 @@ pub fn environment(
         ),
         ("DERIBIT_BACKFILL_JOBS_LEFT", left.to_string()),
         ("DERIBIT_BACKFILL_ROWS_WRITTEN", t.rows_written.to_string()),
-        (
-            "DERIBIT_BACKFILL_DATABASE",
-            crate::config::redact_url(database),
-        ),
-        ("DERIBIT_BACKFILL_SUMMARY", summary.to_string()),
+        ("DERIBIT_BACKFILL_DATABASE", crate::redact::redact(database)),
+        ("DERIBIT_BACKFILL_SUMMARY", crate::redact::redact(summary)),
     ]
 }
 
-/// The environment for a backfill that could not start or broke off with an error (exit 1).
-pub fn error_environment(error: &str, database: &str) -> Vec<(&'static str, String)> {
+/// The environment for a backfill that could not start or broke off with an error (exit 1,
+/// or 2 for bad usage).
+pub fn error_environment(error: &str, exit: u8, database: &str) -> Vec<(&'static str, String)> {
     vec![
         ("DERIBIT_BACKFILL_RESULT", "error".to_string()),
-        ("DERIBIT_BACKFILL_EXIT_CODE", "1".to_string()),
+        ("DERIBIT_BACKFILL_EXIT_CODE", exit.to_string()),
+        ("DERIBIT_BACKFILL_DATABASE", crate::redact::redact(database)),
         (
-            "DERIBIT_BACKFILL_DATABASE",
-            crate::config::redact_url(database),
+            "DERIBIT_BACKFILL_SUMMARY",
+            format!("{}\n", crate::redact::redact(error)),
         ),
-        ("DERIBIT_BACKFILL_SUMMARY", format!("{error}\n")),
     ]
 }
 

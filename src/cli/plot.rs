@@ -21,6 +21,7 @@ pub async fn run(config: &Config, args: &PlotArgs) -> Result<ExitCode> {
             .map(parse_instant)
             .transpose()
             .wrap_err("--at")?;
+    super::require_database(&config.database_url, "plot")?;
     let store = store::connect(&config.database_url).await?;
     let data = plot::basis_data(&store, a.future.as_deref(), at).await?;
     store.close().await;

@@ -14,6 +14,7 @@ use crate::verify::{self, evidence};
 pub async fn run(config: &Config, args: &ReportArgs) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp_millis();
     let opts = super::verify::options(config, &args.check, now)?;
+    super::require_database(&config.database_url, "report")?;
     evidence::prepare_dir(&args.out)?;
     let store = store::connect(&config.database_url).await?;
     super::verify::check_currencies(&store, &opts.currencies).await?;

@@ -12,6 +12,7 @@ use crate::backfill::{self, BackfillOptions, Prepared};
 use crate::config::Config;
 use crate::headless::{self, HeadlessOptions, format::thousands};
 use crate::store::{self, DatabaseUrl, Store};
+use crate::usage::{UsageError, usage};
 
 /// Exit status when the run stopped before every job ended (interrupted, or jobs paused).
 pub const EXIT_INCOMPLETE: u8 = 3;
@@ -33,9 +34,53 @@ pub fn options(config: &Config, args: &BackfillArgs) -> Result<BackfillOptions> 
         args.start.as_deref(),
         args.end.as_deref(),
         args.parallel.unwrap_or(b.parallel),
-    )?;
+    )
+    .map_err(usage)?;
     o.resume_paused = args.resume_paused;
     Ok(o)
+}
+
+/// Asks the exchange, then opens (creating if needed) the database and plans against it.
+/// Everything the exchange or the plan can refuse is refused before the database is
+/// opened, so bad input never creates or changes it.
+pub async fn open_and_prepare(
+    config: &Config,
+    client: &crate::exchange::DeribitClient,
+    opts: &BackfillOptions,
+    stop: &tokio_util::sync::CancellationToken,
+) -> Result<(Prepared, Arc<dyn Store>)> {
+    let explored = backfill::explore(client, opts, stop).await?;
+    if !database_exists(&config.database_url) {
+        // An empty database would plan the same: refuse before creating it.
+        backfill::check_plan(&explored, &[], opts)?;
+    }
+    let store = store::connect(&config.database_url).await?;
+    match backfill::plan_against(explored, Some(&store), opts).await {
+        Ok(p) => Ok((p, store)),
+        Err(e) => {
+            store.close().await;
+            Err(e)
+        }
+    }
+}
+
+/// Whether the URL names an existing database (a PostgreSQL server is assumed to hold one).
+fn database_exists(url: &str) -> bool {
+    match DatabaseUrl::parse(url) {
+        Ok(u) => u.sqlite_path().is_none_or(|p| p.exists()),
+        Err(_) => true,
+    }
+}
+
+/// A SQLite file that is not there, for a command that needs an existing database.
+pub fn no_database(url: &str, why: &str) -> UsageError {
+    let shown = DatabaseUrl::parse(url)
+        .ok()
+        .and_then(|u| u.sqlite_path().map(|p| p.display().to_string()))
+        .unwrap_or_else(|| crate::redact::redact(url));
+    UsageError::new(format!(
+        "no database at {shown} ({why}) — check --database-url (or DATABASE_URL), or run a backfill first (`deribit-backfill run`)"
+    ))
 }
 
 /// Opens the database only if it already exists, without migrating (for `--dry-run`).
@@ -130,7 +175,13 @@ pub async fn run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
 
 async fn backfill_run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
     let opts = options(config, &args.backfill)?;
-    let client = backfill::client(config)?;
+    if args.dry_run && args.gaps_only {
+        return Err(UsageError::new(
+            "--dry-run and --gaps-only together are not supported — run `deribit-backfill verify` to see the gaps",
+        )
+        .into());
+    }
+    let client = backfill::client(config).map_err(usage)?;
     let stop = crate::signals::listen(|name| {
         let _ = writeln!(
             std::io::stderr(),
@@ -138,11 +189,6 @@ async fn backfill_run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
         );
     });
     let postgres = config.database_url.starts_with("postgres");
-    if args.dry_run && args.gaps_only {
-        return Err(color_eyre::eyre::eyre!(
-            "--dry-run and --gaps-only together are not supported: run `deribit-backfill verify` to see the gaps"
-        ));
-    }
     if args.dry_run {
         let existing = open_existing(&config.database_url).await;
         let mut prepared = backfill::prepare(&client, None, &opts, &stop).await?;
@@ -154,8 +200,15 @@ async fn backfill_run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
         print_plan(&prepared, config, postgres, args.json)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let store = store::connect(&config.database_url).await?;
     let prepared = if args.gaps_only {
+        if !database_exists(&config.database_url) {
+            return Err(no_database(
+                &config.database_url,
+                "--gaps-only fetches the gaps `verify` recorded in it",
+            )
+            .into());
+        }
+        let store = store::connect(&config.database_url).await?;
         let p = backfill::prepare_gaps(&client, &store, &opts, &stop).await?;
         if p.plan.jobs.is_empty() {
             writeln!(
@@ -165,10 +218,11 @@ async fn backfill_run(config: &Config, args: &RunArgs) -> Result<ExitCode> {
             store.close().await;
             return Ok(ExitCode::SUCCESS);
         }
-        p
+        (p, store)
     } else {
-        backfill::prepare(&client, Some(&store), &opts, &stop).await?
+        open_and_prepare(config, &client, &opts, &stop).await?
     };
+    let (prepared, store) = prepared;
     let total_jobs = prepared.plan.jobs.len();
     tracing::info!(jobs = total_jobs, "backfill starting");
     let (handle, events, task) = backfill::launch(prepared, store.clone(), client, opts.parallel);
@@ -222,7 +276,13 @@ pub async fn failed_to_run(config: &Config, args: &BackfillArgs, error: &color_e
     if command.trim().is_empty() {
         return;
     }
-    let env = super::on_finish::error_environment(&format!("{error:#}"), &config.database_url);
+    let exit = if super::exit_code_of(error) == ExitCode::FAILURE {
+        1
+    } else {
+        crate::usage::EXIT_USAGE
+    };
+    let env =
+        super::on_finish::error_environment(&format!("{error:#}"), exit, &config.database_url);
     super::on_finish::run(command, env).await;
 }
 

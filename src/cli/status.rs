@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
-use color_eyre::eyre::{Result, bail};
+use color_eyre::eyre::Result;
 
 use super::args::StatusArgs;
 use crate::backfill::sampler::assess_health;
@@ -188,16 +188,10 @@ pub fn render(s: &Status) -> String {
 }
 
 pub async fn run(config: &Config, args: &StatusArgs) -> Result<ExitCode> {
+    super::require_database(&config.database_url, "status")?;
     let url = DatabaseUrl::parse(&config.database_url)?;
-    if let Some(path) = url.sqlite_path()
-        && !path.exists()
-    {
-        bail!(
-            "no database at {}: run a backfill first (`deribit-backfill run`) or pass --database-url",
-            path.display()
-        );
-    }
-    let store = store::connect_url(&url, false).await?;
+    // It only reads: a read-only file (or folder) is fine, and nothing is written.
+    let store = store::connect_read_only(&url).await?;
     let activity_before = store.write_activity().await.ok();
     let sampled = std::time::Instant::now();
     let now = chrono::Utc::now().timestamp_millis();

@@ -3,13 +3,14 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use color_eyre::eyre::{Result, WrapErr, bail, eyre};
+use color_eyre::eyre::{Result, WrapErr, bail};
 
 use super::args::{CheckArgs, VerifyArgs};
 use crate::config::Config;
 use crate::domain::TimeRange;
 use crate::domain::time::parse_instant;
 use crate::store::{self, Store};
+use crate::usage::{UsageError, usage};
 use crate::verify::{self, VerifyOptions, evidence};
 
 /// Exit status when verification ran and at least one check failed.
@@ -17,6 +18,10 @@ pub const EXIT_CHECKS_FAILED: u8 = 4;
 
 /// Parses the options shared by `verify` and `report`; fails before anything is read.
 pub fn options(config: &Config, args: &CheckArgs, now: i64) -> Result<VerifyOptions> {
+    parse_options(config, args, now).map_err(|e| usage(e).into())
+}
+
+fn parse_options(config: &Config, args: &CheckArgs, now: i64) -> Result<VerifyOptions> {
     let currencies = if args.currencies.is_empty() {
         config.backfill.currencies.clone()
     } else {
@@ -67,21 +72,24 @@ pub async fn check_currencies(store: &std::sync::Arc<dyn Store>, wanted: &[Strin
     }
     let names: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
     if known.is_empty() {
-        return Err(eyre!(
-            "the database has no instruments: backfill first (`deribit-backfill run`), then verify"
-        ));
+        return Err(UsageError::new(
+            "the database has no instruments: backfill first (`deribit-backfill run`), then verify",
+        )
+        .into());
     }
-    Err(eyre!(
+    Err(UsageError::new(format!(
         "unknown currency {} in this database: it holds {} — pass --currencies {}",
         names.join(","),
         known.join(", "),
         known.join(",")
     ))
+    .into())
 }
 
 pub async fn run(config: &Config, args: &VerifyArgs) -> Result<ExitCode> {
     let now = chrono::Utc::now().timestamp_millis();
     let opts = options(config, &args.check, now)?;
+    super::require_database(&config.database_url, "verify")?;
     evidence::prepare_dir(&args.out)?;
     let store = store::connect(&config.database_url).await?;
     check_currencies(&store, &opts.currencies).await?;

@@ -28,7 +28,7 @@ pub enum ConfigError {
         "config file {path} is not valid: {message} — fix the file or run `deribit-backfill config` to see a valid one"
     )]
     Parse { path: PathBuf, message: String },
-    #[error("invalid setting {key} = {value:?}: {fix}")]
+    #[error("invalid setting {key} = {value:?} — {fix}")]
     Invalid {
         key: &'static str,
         value: String,
@@ -113,7 +113,7 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
     if !c.database_url.contains("://") || !["sqlite", "postgres", "postgresql"].contains(&scheme) {
         return Err(invalid(
             "database_url",
-            super::redact::redact_url(&c.database_url),
+            crate::redact::redact(&c.database_url),
             "use sqlite://path/to/file.db or postgres://user:password@host:5432/dbname",
         ));
     }
@@ -122,7 +122,7 @@ pub fn validate(c: &Config) -> Result<(), ConfigError> {
         _ => {
             return Err(invalid(
                 "exchange_url",
-                &c.exchange_url,
+                crate::redact::redact(&c.exchange_url),
                 "use an http(s) URL such as https://www.deribit.com or http://127.0.0.1:8080 (a `deribit-backfill sim`)",
             ));
         }

@@ -1,27 +1,26 @@
 //! Configuration: built-in defaults < config file (TOML) < environment < flags.
 
+use crate::redact::redact;
+
 mod load;
-mod redact;
 mod settings;
 
 pub use load::{ConfigError, Loaded, Overrides, default_config_path, load, parse_str, validate};
-pub use redact::redact_url;
 pub use settings::{
     BackfillConfig, CollectorConfig, Config, DEFAULT_DATABASE_URL, DEFAULT_EXCHANGE_URL,
     DEFAULT_HISTORY_URL, DEFAULT_LOG_FILE, ExchangeConfig, HealthConfig, RateLimitConfig, UiConfig,
 };
 
 impl Config {
-    /// A copy safe to print or log: the database password replaced by `***`.
+    /// A copy safe to print or log: passwords and tokens in the URLs (and in the on-finish
+    /// command) replaced by `***`.
     pub fn redacted(&self) -> Config {
-        Config {
-            database_url: redact_url(&self.database_url),
-            exchange_url: redact_url(&self.exchange_url),
-            exchange: settings::ExchangeConfig {
-                history_url: redact_url(&self.exchange.history_url),
-            },
-            ..self.clone()
-        }
+        let mut c = self.clone();
+        c.database_url = redact(&self.database_url);
+        c.exchange_url = redact(&self.exchange_url);
+        c.exchange.history_url = redact(&self.exchange.history_url);
+        c.backfill.on_finish = redact(&self.backfill.on_finish);
+        c
     }
 
     /// The effective configuration as TOML, passwords redacted.

@@ -67,7 +67,7 @@ impl FromStr for Pipeline {
             .find(|p| p.as_str() == s.trim())
             .ok_or_else(|| {
                 format!(
-                    "unknown pipeline {s:?}: choose from futures, perpetuals, funding, index, basis"
+                    "unknown pipeline {s:?} — choose from futures, perpetuals, funding, index, basis"
                 )
             })
     }

@@ -2,6 +2,7 @@
 //! model. No IO, no async.
 
 pub mod calendar;
+pub mod currency;
 pub mod gap;
 pub mod heartbeat;
 pub mod instrument;
@@ -11,6 +12,7 @@ pub mod rows;
 pub mod time;
 
 pub use calendar::{CalendarExpiry, ExpiryCycle, SettlementPeriod};
+pub use currency::{CurrencyError, parse_currencies};
 pub use gap::{Gap, GapKind, GapScope, GapState};
 pub use heartbeat::Heartbeat;
 pub use instrument::{InstrumentKind, InstrumentName, InstrumentNameError};

@@ -21,7 +21,7 @@ pub struct TimeRange {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RangeError {
-    #[error("the end {end} is before the start {start}: pass an --end later than --start")]
+    #[error("the end {end} is before the start {start} — pass an --end later than --start")]
     EndBeforeStart { start: String, end: String },
 }
 

@@ -60,7 +60,7 @@ pub fn format_ms(ms: i64) -> String {
 /// Error for a date or instant the user typed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "cannot read {input:?} as a date or time: use YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2024-03-29T08:00:00Z"
+    "cannot read {input:?} as a date or time — use YYYY-MM-DD (midnight UTC) or RFC 3339 such as 2024-03-29T08:00:00Z"
 )]
 pub struct TimeParseError {
     pub input: String,

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use super::error::{ErrorClass, ExchangeError};
 use super::funding::FundingPage;
 use super::ratelimit::{Cost, RateLimiter};
-use super::types::{ApiInstrument, ChartData, DeliveryPrices, Envelope};
+use super::types::{ApiCurrency, ApiInstrument, ChartData, DeliveryPrices, Envelope};
 use crate::domain::Candle;
 
 /// How the client retries.
@@ -112,10 +112,7 @@ pub struct DeribitClient {
 impl std::fmt::Debug for DeribitClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeribitClient")
-            .field(
-                "api_base",
-                &crate::config::redact_url(self.api_base.as_str()),
-            )
+            .field("api_base", &crate::redact::redact(self.api_base.as_str()))
             .finish_non_exhaustive()
     }
 }
@@ -123,7 +120,7 @@ impl std::fmt::Debug for DeribitClient {
 /// `https://host[/path]` → `https://host[/path]/api/v2/`.
 fn api_base(url: &str) -> Result<url::Url, BadExchangeUrl> {
     let bad = |reason: String| BadExchangeUrl {
-        url: crate::config::redact_url(url),
+        url: crate::redact::redact(url),
         reason,
     };
     let mut base = url::Url::parse(url).map_err(|e| bad(e.to_string()))?;
@@ -152,8 +149,8 @@ impl DeribitClient {
         let base = api_base(&config.base_url)?;
         let history_base = config.history_url.as_deref().map(api_base).transpose()?;
         let bad = |reason: String| BadExchangeUrl {
-            url: config.base_url.clone(),
-            reason,
+            url: crate::redact::redact(&config.base_url),
+            reason: crate::redact::redact(&reason),
         };
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
@@ -188,11 +185,11 @@ impl DeribitClient {
         &self.stats
     }
 
-    /// The exchange's base URL as given (for messages).
+    /// The exchange's base URL as given, credentials redacted (for messages).
     pub fn base_url(&self) -> String {
         let mut u = self.api_base.clone();
         u.set_path("");
-        u.as_str().trim_end_matches('/').to_string()
+        crate::redact::redact(u.as_str().trim_end_matches('/'))
     }
 
     /// The history host's base URL, when one is configured (for messages).
@@ -201,7 +198,7 @@ impl DeribitClient {
             let mut u = b.clone();
             let path = u.path().trim_end_matches("/api/v2/").to_string();
             u.set_path(&path);
-            crate::config::redact_url(u.as_str().trim_end_matches('/'))
+            crate::redact::redact(u.as_str().trim_end_matches('/'))
         })
     }
 
@@ -270,6 +267,8 @@ impl DeribitClient {
             detail = format!("{detail}: {s}");
             source = s.source();
         }
+        // reqwest's message holds the request URL, credentials and all.
+        let detail = crate::redact::redact(&detail);
         ExchangeError::new(ErrorClass::Transient, method, format!("{what} ({detail})"))
     }
 
@@ -484,6 +483,22 @@ impl DeribitClient {
             stop,
         )
         .await
+    }
+
+    /// `public/get_currencies`: the currency codes the exchange has (BTC, ETH, ...).
+    pub async fn get_currencies(
+        &self,
+        stop: &CancellationToken,
+    ) -> Result<Vec<String>, FetchError> {
+        self.call::<Vec<ApiCurrency>>(
+            "public/get_currencies",
+            &[],
+            Cost::Normal,
+            &NoObserver,
+            stop,
+        )
+        .await
+        .map(|f| f.value.into_iter().map(|c| c.currency).collect())
     }
 
     /// `public/get_time`: the exchange's clock in ms. Used as a reachability check.

@@ -14,4 +14,6 @@ pub use client::{
 pub use error::{ErrorClass, ExchangeError, codes};
 pub use funding::{FundingPage, read_row as read_funding_row};
 pub use ratelimit::{Cost, RateLimitSnapshot, RateLimiter, SAFETY_FACTOR, slowdown_factor};
-pub use types::{ApiInstrument, ChartData, DeliveryPrice, DeliveryPrices, Envelope, RpcError};
+pub use types::{
+    ApiCurrency, ApiInstrument, ChartData, DeliveryPrice, DeliveryPrices, Envelope, RpcError,
+};

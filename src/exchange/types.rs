@@ -85,6 +85,12 @@ pub struct ApiInstrument {
     pub contract_size: Option<f64>,
 }
 
+/// One `get_currencies` row (only the code is used: to name the currencies the exchange has).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ApiCurrency {
+    pub currency: String,
+}
+
 /// `get_tradingview_chart_data` result: parallel arrays.
 #[derive(Debug, Clone, Deserialize)]
 pub struct ChartData {

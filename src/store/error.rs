@@ -32,6 +32,11 @@ pub enum StoreError {
     SqliteOpen { path: PathBuf, reason: String },
 
     #[error(
+        "the SQLite database {path} is damaged ({reason}); nothing was written — restore it from a backup, or copy out what is readable with `sqlite3 {path} .recover | sqlite3 recovered.db` and pass --database-url sqlite://recovered.db"
+    )]
+    Damaged { path: PathBuf, reason: String },
+
+    #[error(
         "cannot reach PostgreSQL at {endpoint}: {reason} — is PostgreSQL running at {endpoint}? Start it, or fix the host and port in --database-url (or DATABASE_URL)"
     )]
     Unreachable { endpoint: String, reason: String },

@@ -313,6 +313,17 @@ pub async fn connect_url(url: &DatabaseUrl, migrate: bool) -> Result<Arc<dyn Sto
     Ok(store)
 }
 
+/// Opens an existing database for reading only (`status`): a SQLite file is neither created
+/// nor migrated nor written, and may be read-only; PostgreSQL is opened without migrating.
+pub async fn connect_read_only(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
+    Ok(match url {
+        DatabaseUrl::Sqlite { .. } => {
+            Arc::new(sqlite::SqliteStore::open_read_only(url.clone()).await?)
+        }
+        DatabaseUrl::Postgres { .. } => Arc::new(postgres::PgStore::open(url.clone()).await?),
+    })
+}
+
 /// Rejects instrument (or currency) keys no exchange name can have.
 pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
     let reason = if key.is_empty() {

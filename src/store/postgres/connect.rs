@@ -7,8 +7,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::{Connection, Executor};
 
+use crate::redact::redact;
 use crate::store::error::StoreError;
-use crate::store::url::{DatabaseUrl, redact};
+use crate::store::url::DatabaseUrl;
 
 /// How long the first connection may take before the server counts as unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);

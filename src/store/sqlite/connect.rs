@@ -131,10 +131,15 @@ async fn probe(path: &Path, opts: &SqliteConnectOptions, existed: bool) -> Resul
         .execute(&mut conn)
         .await
     {
-        return Err(StoreError::SqliteOpen {
-            path: path.to_path_buf(),
-            reason: describe(&e),
-        });
+        let _ = conn.close().await;
+        return Err(open_error(path, &e));
+    }
+    // A damaged page only shows up when it is read: check every page before writing into
+    // the file (`quick_check` skips the index-content checks, so it costs one read of the file).
+    if existed {
+        let checked = quick_check(&mut conn, path).await;
+        let _ = conn.close().await;
+        return checked;
     }
     let _ = conn.close().await;
     Ok(())
@@ -151,6 +156,93 @@ fn usable(conn: &mut SqliteConnection) -> bool {
         tracing::warn!("discarding a database connection left inside a failed transaction");
     }
     ok
+}
+
+/// A failed first read: a damaged file (`SQLITE_CORRUPT`), or one that cannot be opened.
+fn open_error(path: &Path, e: &sqlx::Error) -> StoreError {
+    match primary_code(e) {
+        Some(11) => StoreError::Damaged {
+            path: path.to_path_buf(),
+            reason: describe(e),
+        },
+        _ => StoreError::SqliteOpen {
+            path: path.to_path_buf(),
+            reason: describe(e),
+        },
+    }
+}
+
+/// `PRAGMA quick_check`: `ok`, or the first problems found.
+async fn quick_check(conn: &mut SqliteConnection, path: &Path) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let rows: Vec<String> = sqlx::query_scalar("PRAGMA quick_check(3)")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| open_error(path, &e))?;
+    tracing::debug!(path = %path.display(), seconds = started.elapsed().as_secs_f64(), "quick_check");
+    if rows.len() == 1 && rows[0] == "ok" {
+        return Ok(());
+    }
+    let problems: Vec<&str> = rows
+        .iter()
+        .map(|r| r.as_str())
+        .filter(|r| !r.starts_with("*** in database"))
+        .collect();
+    Err(StoreError::Damaged {
+        path: path.to_path_buf(),
+        reason: problems.join("; "),
+    })
+}
+
+/// Opens an existing file for reading only (`status`): nothing is created or written, and a
+/// read-only file or folder is fine. A WAL database in a read-only folder without its
+/// shared-memory file can only be read as immutable (as it is on disk).
+pub(super) async fn open_read_pool(path: &Path) -> Result<SqlitePool, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::SqliteOpen {
+            path: path.to_path_buf(),
+            reason: if path.exists() {
+                "it is not a file".into()
+            } else {
+                "no such file".into()
+            },
+        });
+    }
+    let base = SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .create_if_missing(false)
+        .busy_timeout(BUSY_TIMEOUT)
+        .foreign_keys(false)
+        .pragma("temp_store", "memory");
+    let opts = match readable(path, &base).await {
+        Ok(()) => base,
+        Err(first) => {
+            let immutable = base.clone().immutable(true);
+            readable(path, &immutable).await.map_err(|_| first)?;
+            immutable
+        }
+    };
+    SqlitePoolOptions::new()
+        .max_connections(4)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(60))
+        .connect_with(opts)
+        .await
+        .map_err(|e| open_error(path, &e))
+}
+
+async fn readable(path: &Path, opts: &SqliteConnectOptions) -> Result<(), StoreError> {
+    let mut conn = SqliteConnection::connect_with(opts)
+        .await
+        .map_err(|e| open_error(path, &e))?;
+    let read = sqlx::query("SELECT count(*) FROM sqlite_schema")
+        .execute(&mut conn)
+        .await
+        .map(|_| ())
+        .map_err(|e| open_error(path, &e));
+    let _ = conn.close().await;
+    read
 }
 
 /// The writer pool (one connection: writes queue in-process instead of spinning on the

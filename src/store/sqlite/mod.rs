@@ -85,6 +85,24 @@ impl SqliteStore {
         })
     }
 
+    /// Opens the existing file `url` names for reading only: writes fail, nothing is created.
+    pub async fn open_read_only(url: DatabaseUrl) -> Result<Self, StoreError> {
+        let path = url
+            .sqlite_path()
+            .ok_or_else(|| StoreError::BadUrl {
+                url: url.to_string(),
+                reason: "not a sqlite:// URL".into(),
+            })?
+            .to_path_buf();
+        let read = connect::open_read_pool(&path).await?;
+        Ok(SqliteStore {
+            url,
+            path,
+            write: read.clone(),
+            read,
+        })
+    }
+
     /// The database file.
     pub fn path(&self) -> &std::path::Path {
         &self.path

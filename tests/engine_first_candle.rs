@@ -262,10 +262,20 @@ async fn lost_leading_window_is_caught_and_fixed(backend: VBackend) {
     let v = db.verify().await;
     assert!(v.failed().contains(&"AC-007"), "{:?}", v.failed());
     let gaps = db.store.gaps().await.unwrap();
+    // The minutes of the first day before the first candle are recorded as empty at the
+    // source; the lost window is the open gap.
     let gap = gaps
         .iter()
-        .find(|g| g.instrument == name && g.pipeline == Pipeline::Futures)
-        .unwrap_or_else(|| panic!("no gap recorded: {gaps:?}"));
+        .find(|g| {
+            g.instrument == name && g.pipeline == Pipeline::Futures && g.state == GapState::Open
+        })
+        .unwrap_or_else(|| panic!("no open gap recorded: {gaps:?}"));
+    assert!(
+        gaps.iter()
+            .filter(|g| g.instrument == name && g.state == GapState::Empty)
+            .all(|g| g.range.end <= first),
+        "only minutes before the first candle are empty at the source: {gaps:?}"
+    );
     assert_eq!(gap.range, TimeRange::new(first, cut).unwrap());
     assert_eq!(gap.state, GapState::Open);
 
